@@ -1,0 +1,371 @@
+/**
+ * The Wing–Gong / Lowe linearizability search over one partition (one register, or one key of a
+ * kv store), in the shape Porcupine uses:
+ *
+ * - Calls and returns are nodes of one doubly linked list sorted by time. The search walks the
+ *   list from the head; at a call it tries to linearize that operation now (the model step must
+ *   accept it), and if so "lifts" the call and its return out of the list and restarts from the
+ *   head. Reaching a return means the operation it closes has not been linearized yet although
+ *   everything after it started later, so the last choice is undone ("unlift") and the walk goes on
+ *   after it.
+ * - Memoization (Lowe): a configuration is (set of linearized operations, model state). Reaching a
+ *   configuration seen before cannot lead anywhere new, so it is pruned. The set is a bitset in a
+ *   Uint32Array; the visited table is keyed by a Zobrist hash of the bitset (updated in O(1) per
+ *   lift/unlift, where Porcupine rehashes the whole bitset) mixed with the state, and compares the
+ *   full bitset and state on a hash match, so a collision never prunes wrongly.
+ *
+ * Both models compile to one cell model whose state is an interned value id (0 = null, "never
+ * written"). Ids make states cheap to compare and hash; `append` builds new strings, interned too.
+ *
+ * Operations that never returned have `ret = +Infinity`, output unknown (every output is legal),
+ * and may also never take effect: once every operation that did return is linearized, the rest
+ * can always be appended at the end (their steps never fail), which is the same as "never happened"
+ * for anything observable. So the search stops as soon as the returned operations are done.
+ *
+ * Everything here is deterministic: the hash keys come from a fixed mixer, and the only clock is an
+ * optional `deadlineReached` callback, consulted every 1024 steps, that the caller injects.
+ */
+
+export const READ = 0;
+export const WRITE = 1;
+export const CAS = 2;
+export const APPEND = 3;
+export type OpKind = typeof READ | typeof WRITE | typeof CAS | typeof APPEND;
+
+/** Value id of null: the register or key was never written. */
+export const NULL_ID = 0;
+/** `output` of an operation whose output is unknown (it never returned). */
+export const UNKNOWN_OUTPUT = -1;
+/** `output` of a cas that swapped / did not swap. */
+export const CAS_OK = 1;
+export const CAS_FAILED = 0;
+
+/** Interns the strings a partition mentions, and the states `append` builds, as small integers. */
+export class ValueTable {
+  private readonly ids = new Map<string, number>();
+  private readonly strings: (string | null)[] = [null];
+  private readonly appendMemo = new Map<number, number>();
+
+  intern(s: string): number {
+    const known = this.ids.get(s);
+    if (known !== undefined) return known;
+    const id = this.strings.length;
+    this.strings.push(s);
+    this.ids.set(s, id);
+    return id;
+  }
+
+  get(id: number): string | null {
+    const s = this.strings[id];
+    if (s === undefined) throw new RangeError(`no value with id ${id}`);
+    return s;
+  }
+
+  /** The id of `state + suffix` (a null state appends to ""). Memoized: backtracking repeats it a lot. */
+  append(state: number, suffix: number): number {
+    const memoizable = suffix < APPEND_MEMO_STRIDE && state < APPEND_MEMO_STRIDE;
+    const memoKey = state * APPEND_MEMO_STRIDE + suffix;
+    if (memoizable) {
+      const known = this.appendMemo.get(memoKey);
+      if (known !== undefined) return known;
+    }
+    const id = this.intern((this.get(state) ?? '') + (this.get(suffix) ?? ''));
+    if (memoizable) this.appendMemo.set(memoKey, id);
+    return id;
+  }
+}
+// 2^26: state * stride + suffix stays a safe integer for any ids below the stride.
+const APPEND_MEMO_STRIDE = 67_108_864;
+
+/** One partition's operations as parallel arrays (struct of arrays: the hot loop reads them). */
+export interface Partition {
+  readonly size: number;
+  readonly kind: Uint8Array;
+  /** write/put/cas: the new value; append: the suffix; read: unused. Value ids. */
+  readonly value: Int32Array;
+  /** cas: the expected value id; others: unused. */
+  readonly expected: Int32Array;
+  /** read: the value id read; cas: CAS_OK or CAS_FAILED; UNKNOWN_OUTPUT when never returned. */
+  readonly output: Int32Array;
+  readonly call: Float64Array;
+  /** +Infinity when the operation never returned. */
+  readonly ret: Float64Array;
+}
+
+export interface SearchLimits {
+  /** Stop after this many steps (one step = one visit of a list node). */
+  readonly maxSteps: number;
+  /** Consulted every 1024 steps; true stops the search (a wall-clock deadline, for the CLI). */
+  readonly deadlineReached?: () => boolean;
+  /** Stop when the visited table would hold more than this many bytes. */
+  readonly maxVisitedBytes?: number;
+}
+
+export type SearchResult =
+  /** `order`: the returned operations in one valid linearization order (partition indices). */
+  | { readonly outcome: 'linearizable'; readonly steps: number; readonly order: readonly number[] }
+  | { readonly outcome: 'not-linearizable'; readonly steps: number }
+  | { readonly outcome: 'exhausted'; readonly steps: number; readonly reason: 'steps' | 'deadline' | 'memory' };
+
+const DEFAULT_MAX_VISITED_BYTES = 1 << 30;
+const DEADLINE_CHECK_MASK = 1023;
+
+/** The model step: the state after `op` from `state`, or -1 when `op` cannot happen in `state`. */
+export function stepCell(p: Partition, values: ValueTable, state: number, op: number): number {
+  const kind = p.kind[op] as OpKind;
+  switch (kind) {
+    case READ: {
+      const out = p.output[op]!;
+      return out === UNKNOWN_OUTPUT || out === state ? state : -1;
+    }
+    case WRITE:
+      return p.value[op]!;
+    case CAS: {
+      const matches = state === p.expected[op]!;
+      const out = p.output[op]!;
+      if (out === UNKNOWN_OUTPUT) return matches ? p.value[op]! : state;
+      if (out === CAS_OK) return matches ? p.value[op]! : -1;
+      // A failed cas is a definite operation that saw something other than `expected`.
+      return matches ? -1 : state;
+    }
+    case APPEND:
+      return values.append(state, p.value[op]!);
+    default:
+      throw new Error(`unknown operation kind ${String(kind)}`);
+  }
+}
+
+/** Decides whether the partition is linearizable from the initial state null. */
+export function search(p: Partition, values: ValueTable, limits: SearchLimits): SearchResult {
+  const n = p.size;
+  if (n === 0) return { outcome: 'linearizable', steps: 0, order: [] };
+
+  // List nodes: call of op i is node i, its return is node n + i, the head sentinel is node 2n.
+  const head = 2 * n;
+  const next = new Int32Array(2 * n + 1);
+  const prev = new Int32Array(2 * n + 1);
+  const events = sortedEvents(p);
+  let last = head;
+  for (let k = 0; k < events.length; k++) {
+    const node = events[k]!;
+    next[last] = node;
+    prev[node] = last;
+    last = node;
+  }
+  next[last] = -1;
+
+  const words = (n + 31) >>> 5;
+  const linearized = new Uint32Array(words);
+  const z1 = new Int32Array(n);
+  const z2 = new Int32Array(n);
+  let definiteLeft = 0;
+  for (let i = 0; i < n; i++) {
+    z1[i] = fmix32(Math.imul(i + 1, 0x9e3779b1) ^ 0x68e31da4);
+    z2[i] = fmix32(Math.imul(i + 1, 0x85ebca77) ^ 0x1b56c4e9);
+    if (p.ret[i] !== Infinity) definiteLeft++;
+  }
+  const visited = new VisitedSet(words, limits.maxVisitedBytes ?? DEFAULT_MAX_VISITED_BYTES);
+  const stackOp = new Int32Array(n);
+  const stackState = new Int32Array(n);
+  let depth = 0;
+  let state = NULL_ID;
+  let bitsH1 = 0;
+  let bitsH2 = 0;
+  let steps = 0;
+  let entry = next[head]!;
+
+  for (;;) {
+    if (definiteLeft === 0) {
+      return { outcome: 'linearizable', steps, order: Array.from(stackOp.subarray(0, depth)) };
+    }
+    steps++;
+    if (steps > limits.maxSteps) return { outcome: 'exhausted', steps: steps - 1, reason: 'steps' };
+    if ((steps & DEADLINE_CHECK_MASK) === 0 && limits.deadlineReached?.() === true) {
+      return { outcome: 'exhausted', steps, reason: 'deadline' };
+    }
+    if (entry < n) {
+      // A call: try to linearize operation `entry` right now.
+      const op = entry;
+      const newState = stepCell(p, values, state, op);
+      if (newState >= 0) {
+        const h1 = bitsH1 ^ z1[op]!;
+        const h2 = bitsH2 ^ z2[op]!;
+        const word = op >>> 5;
+        const bit = 1 << (op & 31);
+        linearized[word]! |= bit;
+        const isNew = visited.add(h1 ^ mixState(newState), h2 ^ mixState(~newState), newState, linearized);
+        if (isNew === null) return { outcome: 'exhausted', steps, reason: 'memory' };
+        if (isNew) {
+          stackOp[depth] = op;
+          stackState[depth] = state;
+          depth++;
+          state = newState;
+          bitsH1 = h1;
+          bitsH2 = h2;
+          lift(next, prev, op, n + op);
+          if (p.ret[op] !== Infinity) definiteLeft--;
+          entry = next[head]!;
+          continue;
+        }
+        linearized[word]! &= ~bit;
+      }
+      entry = next[entry]!;
+    } else {
+      // A return: the operation it closes has to precede everything after it, and it wasn't
+      // linearized yet, so the last choice was wrong. Undo it and try the next call after it.
+      if (depth === 0) return { outcome: 'not-linearizable', steps };
+      depth--;
+      const op = stackOp[depth]!;
+      state = stackState[depth]!;
+      linearized[op >>> 5]! &= ~(1 << (op & 31));
+      bitsH1 ^= z1[op]!;
+      bitsH2 ^= z2[op]!;
+      unlift(next, prev, op, n + op);
+      if (p.ret[op] !== Infinity) definiteLeft++;
+      entry = next[op]!;
+    }
+  }
+}
+
+/**
+ * Node ids in time order. At equal times calls come first, so operations that touch count as
+ * concurrent: the checker never blames a history on a tie of the clock. Remaining ties are broken
+ * by operation index, so the order (and the step count) is deterministic.
+ */
+function sortedEvents(p: Partition): Int32Array {
+  const n = p.size;
+  const nodes = new Int32Array(2 * n);
+  for (let k = 0; k < 2 * n; k++) nodes[k] = k;
+  const time = (node: number): number => (node < n ? p.call[node]! : p.ret[node - n]!);
+  nodes.sort((a, b) => {
+    const ta = time(a);
+    const tb = time(b);
+    if (ta !== tb) return ta < tb ? -1 : 1;
+    const ra = a < n ? 0 : 1;
+    const rb = b < n ? 0 : 1;
+    if (ra !== rb) return ra - rb;
+    return a - b;
+  });
+  return nodes;
+}
+
+/** Removes the call node and its return node from the list. The call never is the last node. */
+function lift(next: Int32Array, prev: Int32Array, call: number, ret: number): void {
+  next[prev[call]!] = next[call]!;
+  prev[next[call]!] = prev[call]!;
+  const after = next[ret]!;
+  next[prev[ret]!] = after;
+  if (after !== -1) prev[after] = prev[ret]!;
+}
+
+/** Puts back what `lift` removed, in reverse order, using the links the removed nodes kept. */
+function unlift(next: Int32Array, prev: Int32Array, call: number, ret: number): void {
+  next[prev[ret]!] = ret;
+  const after = next[ret]!;
+  if (after !== -1) prev[after] = ret;
+  next[prev[call]!] = call;
+  prev[next[call]!] = call;
+}
+
+/** Murmur3's 32-bit finalizer: spreads the bits of an int over the whole word. */
+function fmix32(x: number): number {
+  let h = x | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+function mixState(state: number): number {
+  return fmix32(Math.imul(state, 0x27d4eb2f) ^ 0x165667b1);
+}
+
+/**
+ * The set of visited (bitset, state) configurations: open addressing with linear probing over
+ * slots that hold entry numbers; entries live in flat typed arrays (hashes, states, and the bitsets
+ * back to back), so a million entries are a few allocations, not a million objects.
+ */
+class VisitedSet {
+  private slots = new Int32Array(1 << 12);
+  private mask = (1 << 12) - 1;
+  private h1s = new Int32Array(1 << 11);
+  private h2s = new Int32Array(1 << 11);
+  private states = new Int32Array(1 << 11);
+  private bits: Uint32Array;
+  private count = 0;
+  private readonly maxEntries: number;
+
+  constructor(
+    private readonly words: number,
+    maxBytes: number,
+  ) {
+    this.bits = new Uint32Array((1 << 11) * words);
+    // Per entry: three int32s, the bitset, and about two slots.
+    this.maxEntries = Math.max(1, Math.floor(maxBytes / (4 * (3 + words + 2))));
+  }
+
+  /** Adds the configuration; true when it is new, false when seen before, null when full. */
+  add(h1: number, h2: number, state: number, linearized: Uint32Array): boolean | null {
+    const { words } = this;
+    let slot = h1 & this.mask;
+    for (;;) {
+      const e = this.slots[slot]!;
+      if (e === 0) break;
+      const idx = e - 1;
+      if (this.h1s[idx] === h1 && this.h2s[idx] === h2 && this.states[idx] === state && this.sameBits(idx, linearized)) {
+        return false;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.count >= this.maxEntries) return null;
+    const idx = this.count;
+    if (idx === this.h1s.length) this.growEntries();
+    this.h1s[idx] = h1;
+    this.h2s[idx] = h2;
+    this.states[idx] = state;
+    this.bits.set(linearized, idx * words);
+    this.count++;
+    this.slots[slot] = idx + 1;
+    if (this.count * 2 > this.slots.length) this.growSlots();
+    return true;
+  }
+
+  private sameBits(idx: number, linearized: Uint32Array): boolean {
+    const base = idx * this.words;
+    for (let w = 0; w < this.words; w++) {
+      if (this.bits[base + w] !== linearized[w]) return false;
+    }
+    return true;
+  }
+
+  private growEntries(): void {
+    const capacity = this.h1s.length * 2;
+    this.h1s = grow(this.h1s, capacity);
+    this.h2s = grow(this.h2s, capacity);
+    this.states = grow(this.states, capacity);
+    const bits = new Uint32Array(capacity * this.words);
+    bits.set(this.bits);
+    this.bits = bits;
+  }
+
+  private growSlots(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let idx = 0; idx < this.count; idx++) {
+      let slot = this.h1s[idx]! & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = idx + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+function grow(a: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(capacity);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,15 @@
+/**
+ * The scenario registry: `--list` shows these, `--scenario NAME` picks one. To add a scenario,
+ * write it in scenarios/ and add it here; sim/ doesn't change.
+ */
+import type { Scenario } from '../sim/scenario.ts';
+import { maxGossipScenario } from './maxgossip.ts';
+
+export const scenarios: readonly Scenario[] = [maxGossipScenario];
+
+/** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
+export const defaultScenarioName = 'maxgossip';
+
+export function findScenario(name: string): Scenario | undefined {
+  return scenarios.find((s) => s.name === name);
+}

@@ -1,0 +1,66 @@
+/**
+ * The event queue: a binary min-heap ordered by (time, insertion sequence). The sequence number
+ * breaks every tie, so two events at the same instant always come out in the order they were
+ * scheduled, never by object identity.
+ */
+export interface Timed {
+  t: number;
+  seq: number;
+}
+
+export class EventHeap<E extends Timed> {
+  private items: E[] = [];
+  private nextSeq = 0;
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Assigns the event its sequence number and inserts it. */
+  push(event: E): void {
+    event.seq = this.nextSeq++;
+    const items = this.items;
+    let i = items.length;
+    items.push(event);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent]!;
+      if (p.t < event.t || (p.t === event.t && p.seq < event.seq)) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = event;
+  }
+
+  pop(): E | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    const n = items.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      let child = items[l]!;
+      if (r < n) {
+        const right = items[r]!;
+        if (right.t < child.t || (right.t === child.t && right.seq < child.seq)) {
+          c = r;
+          child = right;
+        }
+      }
+      if (last.t < child.t || (last.t === child.t && last.seq < child.seq)) break;
+      items[i] = child;
+      i = c;
+    }
+    items[i] = last;
+    return top;
+  }
+
+  peek(): E | undefined {
+    return this.items[0];
+  }
+}

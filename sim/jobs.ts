@@ -1,0 +1,88 @@
+/**
+ * One unit of work of the CLI and sweeps: run a seed of a scenario, and on a violation re-run it
+ * with the trace tail recorded and write the report. Runs the same in the main thread and in a
+ * worker, which is what lets a sweep's results be identical for any number of workers.
+ */
+import type { RunConfig } from './scenario.ts';
+import type { FaultEvent } from './faults.ts';
+import type { Violation } from './kernel.ts';
+import type { TraceEntry } from './trace.ts';
+import { configFor, runConfig } from './run.ts';
+import { findScenario } from '../scenarios/index.ts';
+import { makeReport, writeReport, type ToolInfo } from '../reports/report.ts';
+
+export interface Job {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly bug: string | null;
+  /** Replaces the seed's swarm schedule (from --faults). */
+  readonly faults?: readonly FaultEvent[];
+  /** A full config to run as is (a replay); overrides scenario/seed/bug/faults. */
+  readonly config?: RunConfig;
+  readonly checkpointEvery: number;
+  /** Where to write a report on a violation; null: don't write. */
+  readonly reportDir: string | null;
+  readonly tool: ToolInfo;
+  /** Record the trace of events in [from, to) instead of reporting (to locate a divergence). */
+  readonly traceWindow?: readonly [number, number];
+  /** Trace entries to keep for the report's tail. */
+  readonly tail: number;
+}
+
+export interface JobResult {
+  readonly seed: number;
+  readonly traceHash: string;
+  readonly events: number;
+  readonly simulatedMs: number;
+  readonly wallMs: number;
+  readonly violation: Violation | null;
+  readonly reportPath: string | null;
+  readonly checkpoints: readonly string[];
+  readonly swarm: unknown;
+  /** The last trace entries before the violation (or the recorded window). */
+  readonly trace: readonly TraceEntry[];
+}
+
+export function jobConfig(job: Job): RunConfig {
+  if (job.config) return job.config;
+  const scenario = findScenario(job.scenario);
+  if (!scenario) throw new Error(`unknown scenario ${job.scenario}`);
+  const config = configFor(scenario, job.seed, job.bug);
+  return job.faults ? { ...config, faults: job.faults, options: { ...config.options, swarm: 'replaced by --faults' } } : config;
+}
+
+export function runJob(job: Job): JobResult {
+  const scenario = findScenario(job.config?.scenario ?? job.scenario);
+  if (!scenario) throw new Error(`unknown scenario ${job.scenario}`);
+  const config = jobConfig(job);
+  const started = performance.now(); // determinism-ok: wall time of the run, outside the simulated world
+  const window = job.traceWindow;
+  const result = runConfig(scenario, config, {
+    checkpointEvery: job.checkpointEvery,
+    trace: window ? { fromEvent: window[0], toEvent: window[1], capacity: Number.MAX_SAFE_INTEGER } : null,
+  });
+  const wallMs = performance.now() - started; // determinism-ok: wall time of the run
+  let reportPath: string | null = null;
+  let trace = result.trace;
+  if (result.violation && !window) {
+    // Same config, same code: the traced re-run takes the same path, and records where it went.
+    const traced = runConfig(scenario, config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: job.tail } });
+    if (traced.traceHash !== result.traceHash) {
+      throw new Error(`determinism failure: seed ${config.seed} gave trace hash ${result.traceHash}, then ${traced.traceHash} when re-run with tracing`);
+    }
+    trace = traced.trace;
+    if (job.reportDir !== null) reportPath = writeReport(makeReport(traced, { kind: 'sim' }, job.tool), job.reportDir);
+  }
+  return {
+    seed: config.seed,
+    traceHash: result.traceHash,
+    events: result.events,
+    simulatedMs: result.simulatedMs,
+    wallMs,
+    violation: result.violation,
+    reportPath,
+    checkpoints: result.checkpoints,
+    swarm: config.options.swarm ?? null,
+    trace,
+  };
+}

@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { runWorld } from './kernel.ts';
+import { probeConfig, probeWorld, type ProbeState } from './testkit.ts';
+import type { TimedCommand } from './scenario.ts';
+
+const send = (atMs: number, node: string, to: string, count: number): TimedCommand => ({ atMs, node, command: { type: 'send', to, count } });
+
+function finalStates(config = probeConfig(), world = probeWorld(['a', 'b'], [])) {
+  const states = new Map<string, ProbeState>();
+  const checker = {
+    name: 'collect',
+    kind: 'safety' as const,
+    atEnd(w: { nodes: readonly { id: string; state: unknown }[] }) {
+      for (const n of w.nodes) states.set(n.id, structuredClone(n.state as ProbeState));
+    },
+  };
+  const result = runWorld(config, { ...world, checkers: [...world.checkers, checker] });
+  return { result, states };
+}
+
+describe('network', () => {
+  it('loses and duplicates messages at the configured rates (within 3 standard deviations)', () => {
+    const n = 20_000;
+    for (const [lossRate, duplicateRate] of [[0.1, 0.05], [0.3, 0.2], [0, 0.5]] as const) {
+      const { result, states } = finalStates(probeConfig({ conditions: { lossRate, duplicateRate } }), probeWorld(['a', 'b'], [send(0, 'a', 'b', n)]));
+      const received = states.get('b')!.received.length;
+      const lost = result.stats.messagesDropped;
+      const dup = result.stats.messagesDuplicated;
+      const sd = (p: number, k: number) => Math.sqrt(k * p * (1 - p));
+      expect(Math.abs(lost - n * lossRate)).toBeLessThanOrEqual(3 * sd(lossRate, n) + 1);
+      expect(Math.abs(dup - (n - lost) * duplicateRate)).toBeLessThanOrEqual(3 * sd(duplicateRate, n - lost) + 1);
+      expect(received).toBe(n - lost + dup);
+    }
+  });
+
+  it('keeps a FIFO link in order and lets a reordering link reorder', () => {
+    const latency = { kind: 'uniform' as const, minMs: 1, maxMs: 50 };
+    const fifo = finalStates(probeConfig({ conditions: { latency, reorder: false } }), probeWorld(['a', 'b'], [send(0, 'a', 'b', 500)]));
+    const seqs = fifo.states.get('b')!.received.map((r) => r.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    const loose = finalStates(probeConfig({ conditions: { latency, reorder: true } }), probeWorld(['a', 'b'], [send(0, 'a', 'b', 500)]));
+    const looseSeqs = loose.states.get('b')!.received.map((r) => r.seq);
+    expect(looseSeqs).not.toEqual([...looseSeqs].sort((x, y) => x - y));
+    expect([...looseSeqs].sort((x, y) => x - y)).toEqual([...Array(500).keys()]);
+  });
+
+  it('delivers nothing across a partition and everything after the heal', () => {
+    const commands: TimedCommand[] = [];
+    for (let t = 0; t < 900; t += 10) commands.push(send(t, 'a', 'c', 1), send(t, 'a', 'b', 1), send(t, 'c', 'a', 1));
+    const faults = [
+      { atMs: 200, type: 'partition' as const, groups: [['a', 'b'], ['c']] },
+      { atMs: 500, type: 'heal' as const },
+    ];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b', 'c'], commands));
+    const cFromA = states.get('c')!.received.filter((r) => r.from === 'a');
+    const aFromC = states.get('a')!.received.filter((r) => r.from === 'c');
+    // Latency is 1-5 ms: nothing arrives across the cut while it stands...
+    for (const r of [...cFromA, ...aFromC]) expect(r.atMs < 200 || r.atMs >= 500).toBe(true);
+    // ...everything sent after the heal arrives, and the same side never lost anything.
+    expect(cFromA.filter((r) => r.atMs >= 500).length).toBe(40);
+    expect(states.get('b')!.received.length).toBe(90);
+  });
+
+  it('blocks only one direction of a one-way partition', () => {
+    const commands = [send(100, 'a', 'b', 10), send(100, 'b', 'a', 10)];
+    const faults = [{ atMs: 50, type: 'oneway' as const, from: ['a'], to: ['b'] }];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b'], commands));
+    expect(states.get('b')!.received.length).toBe(0);
+    expect(states.get('a')!.received.length).toBe(10);
+  });
+});
+
+describe('disk and crashes', () => {
+  it('a crash loses exactly the unpersisted state', () => {
+    const commands: TimedCommand[] = [
+      { atMs: 10, node: 'a', command: { type: 'write', file: 'log', records: ['r1', 'r2'] } },
+      { atMs: 20, node: 'a', command: { type: 'remember', value: 'volatile' } },
+      { atMs: 30, node: 'a', command: { type: 'write', file: 'log', records: ['r3'] } },
+    ];
+    const faults = [
+      { atMs: 40, type: 'crash' as const, node: 'a' },
+      { atMs: 60, type: 'restart' as const, node: 'a' },
+    ];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a'], commands));
+    const a = states.get('a')!;
+    expect(a.recovered).toEqual({ log: ['r1', 'r2', 'r3'] });
+    expect(a.memory).toEqual([]);
+  });
+
+  it('a mid-step crash can land between two writes and damage the one in flight', () => {
+    const outcomes = new Map<string, number>();
+    for (const writeFault of ['lost', 'torn', 'corrupt'] as const) {
+      for (let seed = 1; seed <= 20; seed++) {
+        const commands: TimedCommand[] = [{ atMs: 10, node: 'a', command: { type: 'write', file: 'log', records: ['first-record', 'second-record', 'third-record'] } }];
+        const faults = [
+          { atMs: 5, type: 'crash' as const, node: 'a', landing: 'mid-step' as const, writeFault },
+          { atMs: 60, type: 'restart' as const, node: 'a' },
+        ];
+        const { states } = finalStates(probeConfig({ seed, faults }), probeWorld(['a'], commands));
+        const log = states.get('a')!.recovered.log ?? [];
+        const intact = ['first-record', 'second-record', 'third-record'];
+        // Writes before the landing point are whole; the one in flight is damaged; the rest never happened.
+        const whole = log.filter((r, k) => r === intact[k]).length;
+        expect(log.length).toBeLessThanOrEqual(whole + 1);
+        if (writeFault === 'lost') expect(log.length).toBe(whole);
+        else {
+          expect(log.length).toBe(whole + 1);
+          const damaged = log[whole]!;
+          if (writeFault === 'torn') expect(intact[whole]!.startsWith(damaged) && damaged !== intact[whole]).toBe(true);
+          else expect(damaged.length === intact[whole]!.length && damaged !== intact[whole]).toBe(true);
+        }
+        outcomes.set(`${writeFault}:${whole}`, (outcomes.get(`${writeFault}:${whole}`) ?? 0) + 1);
+      }
+    }
+    // Over 20 seeds the landing point varies.
+    expect([...outcomes.keys()].filter((k) => k.startsWith('torn')).length).toBeGreaterThan(1);
+  });
+
+  it('drops messages to a crashed node and fires no timer of an earlier life', () => {
+    const commands: TimedCommand[] = [
+      { atMs: 10, node: 'b', command: { type: 'timer', afterMs: 100 } },
+      send(50, 'a', 'b', 5),
+    ];
+    const faults = [
+      { atMs: 20, type: 'crash' as const, node: 'b' },
+      { atMs: 80, type: 'restart' as const, node: 'b' },
+    ];
+    const { states, result } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b'], commands));
+    expect(states.get('b')!.received).toEqual([]);
+    expect(states.get('b')!.timerFiredAtMs).toEqual([]);
+    expect(result.stats.messagesDropped).toBe(5);
+  });
+});
+
+describe('pauses and clocks', () => {
+  it('a paused node receives its messages late, in order, and fires timers late', () => {
+    const commands: TimedCommand[] = [{ atMs: 0, node: 'b', command: { type: 'timer', afterMs: 50 } }, send(10, 'a', 'b', 20)];
+    const faults = [{ atMs: 5, type: 'pause' as const, node: 'b', durationMs: 200 }];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b'], commands));
+    const b = states.get('b')!;
+    expect(b.received.length).toBe(20);
+    for (const r of b.received) expect(r.atMs).toBeGreaterThanOrEqual(205);
+    expect(b.timerFiredAtMs[0]).toBeGreaterThanOrEqual(205);
+  });
+
+  it('skew shifts a node\'s clock and drift changes its rate, within the configured bounds', () => {
+    const commands: TimedCommand[] = [{ atMs: 100, node: 'a', command: { type: 'timer', afterMs: 100 } }];
+    const faults = [{ atMs: 0, type: 'clock' as const, node: 'a', skewMs: 500, driftPpm: 5000 }];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a'], commands));
+    const fired = states.get('a')!.timerFiredAtMs[0]!;
+    // Clamped to maxSkewMs 100 and maxDriftPpm 1000: local = t * 1.001 + 100; the timer fires
+    // after 100 ms of local time, at t = 100 + 100 / 1.001 virtual.
+    const t = 100 + 100 / 1.001;
+    expect(fired).toBeCloseTo(t * 1.001 + 100, 6);
+  });
+});
+
+describe('runs', () => {
+  it('are deterministic: the same config gives the same hash, a different seed a different one', () => {
+    const commands = [send(0, 'a', 'b', 300), send(5, 'b', 'a', 300)];
+    const conditions = { lossRate: 0.1, duplicateRate: 0.1 };
+    const run = (seed: number) => runWorld(probeConfig({ seed, conditions }), probeWorld(['a', 'b'], commands)).traceHash;
+    expect(run(1)).toBe(run(1));
+    expect(run(1)).not.toBe(run(2));
+  });
+
+  it('record the same hash with and without trace recording', () => {
+    const config = probeConfig({ conditions: { lossRate: 0.2 } });
+    const world = () => probeWorld(['a', 'b'], [send(0, 'a', 'b', 100)]);
+    const lean = runWorld(config, world());
+    const traced = runWorld(config, world(), { trace: { fromEvent: 0, toEvent: Infinity, capacity: 50 } });
+    expect(traced.traceHash).toBe(lean.traceHash);
+    expect(traced.trace.length).toBe(50);
+    expect(traced.traceOmitted).toBeGreaterThan(0);
+  });
+
+  it('stop at the first violation, with every node\'s state', () => {
+    const checker = { name: 'no-more-than-3', kind: 'safety' as const, afterEvent: (w: { nodes: readonly { state: unknown }[] }) => ((w.nodes[1]!.state as ProbeState).received.length > 3 ? 'b got a fourth message' : undefined) };
+    const r = runWorld(probeConfig(), probeWorld(['a', 'b'], [send(0, 'a', 'b', 10)], [checker]));
+    expect(r.violation?.invariant).toBe('no-more-than-3');
+    expect((r.violation?.states.b as ProbeState).received.length).toBe(4);
+  });
+
+  it('turn an exception in a step into a crash violation, and an event storm into a budget violation', () => {
+    const bad = { ...probeWorld(['a'], [{ atMs: 1, node: 'a', command: { type: 'nonsense' } }]) };
+    bad.nodes = [{ ...bad.nodes[0]!, protocol: { name: 'x', init: () => ({}), step: () => { throw new Error('assertion failed: boom'); } } }];
+    const threw = runWorld(probeConfig(), { ...bad, commands: [] });
+    expect(threw.violation?.invariant).toBe('kernel:step-threw');
+    expect(threw.violation?.message).toContain('boom');
+    const storm = runWorld(probeConfig({ maxEvents: 100 }), probeWorld(['a', 'b'], [send(0, 'a', 'b', 1000)]));
+    expect(storm.violation?.invariant).toBe('kernel:event-budget');
+  });
+
+  it('heal, restart and resume everything at the end of the faulty phase', () => {
+    const faults = [
+      { atMs: 100, type: 'crash' as const, node: 'a' },
+      { atMs: 100, type: 'partition' as const, groups: [['b'], ['c']] },
+      { atMs: 100, type: 'pause' as const, node: 'c', durationMs: 10_000 },
+    ];
+    const commands = [send(1050, 'b', 'c', 3), send(1050, 'c', 'b', 3), send(1050, 'b', 'a', 3)];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b', 'c'], commands));
+    expect(states.get('a')!.received.length).toBe(3);
+    expect(states.get('b')!.received.length).toBe(3);
+    expect(states.get('c')!.received.length).toBe(3);
+  });
+});

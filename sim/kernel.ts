@@ -1,0 +1,709 @@
+/**
+ * The deterministic kernel: a virtual clock, an event queue ordered by (time, sequence), the
+ * simulated network and disks, node crash/restart/pause and clock faults, invariant hooks, and
+ * the trace. `runWorld` is the whole of it: a config and a world in, a result out.
+ *
+ * A run has two phases. The faulty phase applies the fault schedule for `durationMs`; then the
+ * kernel heals everything (partitions, network conditions, crashed and paused nodes) and runs a
+ * quiet phase of `quietMs` in which the liveness checkers' conditions must come true.
+ */
+import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId } from './protocol.ts';
+import type { InvariantChecker, NodeStatus, NodeView, RunConfig, World, WorldView } from './scenario.ts';
+import type { FaultEvent } from './faults.ts';
+import { sampleLatencyMs, type LinkConditions } from './network.ts';
+import { Stream } from './rng.ts';
+import { EventHeap } from './heap.ts';
+import { Trace, canonicalJson, hashString, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
+
+export type ViolationKind = 'safety' | 'liveness' | 'crash' | 'budget';
+
+export interface Violation {
+  /** The checker's name, or `kernel:step-threw` / `kernel:event-budget`. */
+  readonly invariant: string;
+  readonly kind: ViolationKind;
+  readonly message: string;
+  readonly atMs: number;
+  readonly eventIndex: number;
+  /** Every node's state (null while down) when the violation was seen. */
+  readonly states: Readonly<Record<NodeId, unknown>>;
+}
+
+export interface RunStats {
+  messagesSent: number;
+  messagesDelivered: number;
+  messagesDropped: number;
+  messagesDuplicated: number;
+  timersFired: number;
+  commands: number;
+  replies: number;
+  observations: number;
+  writes: number;
+  crashes: number;
+  restarts: number;
+  pauses: number;
+}
+
+export interface RunResult {
+  readonly config: RunConfig;
+  readonly traceHash: string;
+  readonly events: number;
+  readonly simulatedMs: number;
+  readonly violation: Violation | null;
+  readonly stats: RunStats;
+  /** Recorded trace entries (empty unless recording was asked for). */
+  readonly trace: readonly TraceEntry[];
+  /** Entries recorded and then dropped to keep the tail within capacity. */
+  readonly traceOmitted: number;
+  /** The running hash after every `checkpointEvery` events, to find where two runs diverge. */
+  readonly checkpoints: readonly string[];
+}
+
+export interface RunOptions {
+  readonly trace?: TraceRecording | null;
+  /** Record the running hash every this many events (0: never). */
+  readonly checkpointEvery?: number;
+  /** Called for every observation, after the checkers: measurements and metrics hook in here. */
+  readonly onObservation?: (node: NodeId, observation: unknown, nowMs: number) => void;
+}
+
+const DELIVER = 0;
+const TIMER = 1;
+const COMMAND = 2;
+const FAULT = 3;
+const RESUME = 4;
+const HEAL = 5;
+const END = 6;
+
+/** One queued event. A single shape for every kind keeps the hot loop monomorphic. */
+interface Ev {
+  t: number;
+  seq: number;
+  kind: number;
+  node: number;
+  peer: number;
+  gen: number;
+  msg: number;
+  data: unknown;
+}
+
+const UP = 0;
+const DOWN = 1;
+const PAUSED = 2;
+const statusNames: readonly NodeStatus[] = ['up', 'down', 'paused'];
+
+const BLOCK_PARTITION = 1;
+const BLOCK_ONEWAY = 2;
+
+class NodeEnv implements Env {
+  nowMs = 0;
+  constructor(
+    readonly self: NodeId,
+    readonly rng: Stream,
+  ) {}
+}
+
+class LiveNodeView implements NodeView {
+  status: NodeStatus = 'up';
+  state: unknown = undefined;
+  incarnation = 0;
+  constructor(
+    readonly id: NodeId,
+    readonly role: string,
+    readonly disk: Record<string, string[]>,
+  ) {}
+}
+
+class LiveWorldView implements WorldView {
+  nowMs = 0;
+  eventIndex = 0;
+  phase: 'faulty' | 'quiet' = 'faulty';
+  private readonly byId: Map<NodeId, LiveNodeView>;
+  constructor(readonly nodes: readonly LiveNodeView[]) {
+    this.byId = new Map(nodes.map((n) => [n.id, n]));
+  }
+  node(id: NodeId): NodeView {
+    const n = this.byId.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+}
+
+class StopRun extends Error {}
+
+export function runWorld(config: RunConfig, world: World, options: RunOptions = {}): RunResult {
+  return new Kernel(config, world, options).run();
+}
+
+class Kernel {
+  private readonly names: NodeId[];
+  private readonly protocols: AnyProtocol[];
+  private readonly faultable: boolean[];
+  private readonly n: number;
+  private readonly states: unknown[];
+  private readonly status: Uint8Array;
+  private readonly pauseUntil: Float64Array;
+  private readonly incarnation: Int32Array;
+  private readonly timers: Map<string, number>[];
+  private timerGen = 0;
+  private readonly disks: Record<string, string[]>[];
+  private readonly skewMs: Float64Array;
+  private readonly driftRate: Float64Array;
+  private readonly envs: NodeEnv[];
+  private readonly linkRngs: (Stream | undefined)[];
+  private readonly faultRng: Stream;
+  private readonly baseConditions: LinkConditions;
+  private currentConditions: LinkConditions;
+  private readonly overrides: (Partial<LinkConditions> | undefined)[];
+  private linkConditions: (LinkConditions | undefined)[];
+  private readonly blocked: Uint8Array;
+  private readonly lastArrival: Float64Array;
+  private readonly pendingCrash: ((FaultEvent & { type: 'crash' }) | undefined)[];
+  private readonly index: Map<NodeId, number>;
+  private readonly heap = new EventHeap<Ev>();
+  private readonly trace: Trace;
+  private readonly view: LiveWorldView;
+  private readonly checkers: readonly InvariantChecker[];
+  private readonly afterEventCheckers: readonly InvariantChecker[];
+  private readonly observationCheckers: readonly InvariantChecker[];
+  private readonly replyCheckers: readonly InvariantChecker[];
+  private now = 0;
+  private eventIndex = 0;
+  private nextMsgId = 0;
+  private violation: Violation | null = null;
+  private readonly checkpoints: string[] = [];
+  private readonly stats: RunStats = {
+    messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0,
+    replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0,
+  };
+
+  constructor(
+    private readonly config: RunConfig,
+    world: World,
+    private readonly options: RunOptions,
+  ) {
+    const specs = [...world.nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let k = 1; k < specs.length; k++) if (specs[k]!.id === specs[k - 1]!.id) throw new Error(`duplicate node id ${specs[k]!.id}`);
+    const n = specs.length;
+    this.n = n;
+    this.names = specs.map((s) => s.id);
+    this.protocols = specs.map((s) => s.protocol);
+    this.faultable = specs.map((s) => s.faultable);
+    this.states = new Array<unknown>(n).fill(undefined);
+    this.status = new Uint8Array(n);
+    this.pauseUntil = new Float64Array(n);
+    this.incarnation = new Int32Array(n);
+    this.timers = specs.map(() => new Map());
+    this.disks = specs.map(() => ({}));
+    this.skewMs = new Float64Array(n);
+    this.driftRate = new Float64Array(n);
+    this.envs = specs.map((s) => new NodeEnv(s.id, new Stream(config.seed, `node/${s.id}`)));
+    this.linkRngs = new Array(n * n).fill(undefined);
+    this.faultRng = new Stream(config.seed, 'faults/runtime');
+    this.baseConditions = config.network.base;
+    this.currentConditions = this.baseConditions;
+    this.overrides = new Array(n * n).fill(undefined);
+    const index = new Map(this.names.map((id, i) => [id, i]));
+    this.index = index;
+    for (const o of config.network.overrides ?? []) {
+      const from = index.get(o.from);
+      const to = index.get(o.to);
+      if (from === undefined || to === undefined) throw new Error(`network override names an unknown node: ${o.from}>${o.to}`);
+      this.overrides[from * n + to] = o.conditions;
+    }
+    this.linkConditions = new Array(n * n).fill(undefined);
+    this.blocked = new Uint8Array(n * n);
+    this.lastArrival = new Float64Array(n * n);
+    this.pendingCrash = new Array(n).fill(undefined);
+    this.trace = new Trace(options.trace ?? null);
+    this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(s.id, s.role, this.disks[i]!)));
+    this.checkers = world.checkers;
+    this.afterEventCheckers = world.checkers.filter((c) => c.afterEvent);
+    this.observationCheckers = world.checkers.filter((c) => c.onObservation);
+    this.replyCheckers = world.checkers.filter((c) => c.onReply);
+
+    const indexOf = (id: NodeId, what: string): number => {
+      const i = index.get(id);
+      if (i === undefined) throw new Error(`${what} names an unknown node ${id}`);
+      return i;
+    };
+    world.commands.forEach((c, commandId) => {
+      this.schedule(c.atMs, COMMAND, indexOf(c.node, 'a command'), -1, commandId, -1, c.command);
+    });
+    for (const f of config.faults) {
+      if ('node' in f) {
+        const i = indexOf(f.node, `fault ${f.type}`);
+        if (!this.faultable[i]) throw new Error(`fault ${f.type} targets ${f.node}, which takes no faults`);
+      }
+      if (f.atMs < config.durationMs) this.schedule(f.atMs, FAULT, -1, -1, 0, -1, f);
+    }
+    this.schedule(config.durationMs, HEAL, -1, -1, 0, -1, undefined);
+    this.schedule(config.durationMs + config.quietMs, END, -1, -1, 0, -1, undefined);
+  }
+
+  run(): RunResult {
+    try {
+      for (let i = 0; i < this.n; i++) this.boot(i);
+      this.loop();
+    } catch (e) {
+      if (!(e instanceof StopRun)) throw e;
+    }
+    // Fold every node's final state and disk into the hash: a divergence in message contents
+    // that never changed timing still changes the run's identity.
+    for (let i = 0; i < this.n; i++) {
+      this.trace.mixInt(hashString(canonicalJson(this.states[i] ?? null)));
+      this.trace.mixInt(hashString(canonicalJson(this.disks[i])));
+    }
+    const recorded = this.trace.recorded();
+    return {
+      config: this.config,
+      traceHash: this.trace.hash(),
+      events: this.eventIndex,
+      simulatedMs: this.now,
+      violation: this.violation,
+      stats: this.stats,
+      trace: recorded.entries,
+      traceOmitted: recorded.omitted,
+      checkpoints: this.checkpoints,
+    };
+  }
+
+  private loop(): void {
+    const heap = this.heap;
+    const maxEvents = this.config.maxEvents;
+    const every = this.options.checkpointEvery ?? 0;
+    const after = this.afterEventCheckers;
+    for (;;) {
+      const ev = heap.pop();
+      if (ev === undefined) return;
+      this.now = ev.t;
+      this.view.nowMs = ev.t;
+      if (!this.dispatch(ev)) continue;
+      this.eventIndex++;
+      this.view.eventIndex = this.eventIndex;
+      if (every > 0 && this.eventIndex % every === 0) this.checkpoints.push(this.trace.hash());
+      for (let k = 0; k < after.length; k++) {
+        const c = after[k]!;
+        const msg = c.afterEvent!(this.view);
+        if (msg) this.fail(c.name, c.kind, msg);
+      }
+      if (ev.kind === END) return;
+      if (this.eventIndex >= maxEvents) {
+        this.fail('kernel:event-budget', 'budget', `the run used its budget of ${maxEvents} events before ${this.config.durationMs + this.config.quietMs} ms of virtual time (at ${ev.t.toFixed(3)} ms): a message or timer storm`);
+      }
+    }
+  }
+
+  /** Runs one event. Returns false for events that don't count (stale timers, deferrals). */
+  private dispatch(ev: Ev): boolean {
+    switch (ev.kind) {
+      case DELIVER:
+        return this.deliver(ev);
+      case TIMER: {
+        const i = ev.node;
+        const name = ev.data as string;
+        if (this.status[i] === DOWN || this.incarnation[i] !== ev.peer || this.timers[i]!.get(name) !== ev.gen) return false;
+        if (this.status[i] === PAUSED) return this.defer(ev);
+        this.timers[i]!.delete(name);
+        this.stats.timersFired++;
+        this.begin(ev.t);
+        this.note('timer', i, -1, name);
+        this.step(i, { type: 'timer', timer: name });
+        return true;
+      }
+      case COMMAND: {
+        const i = ev.node;
+        if (this.status[i] === PAUSED) return this.defer(ev);
+        this.begin(ev.t);
+        this.stats.commands++;
+        if (this.status[i] === DOWN) {
+          this.note('drop', i, -1, { reason: 'node down', commandId: ev.gen });
+          return true;
+        }
+        this.note('command', i, -1, ev.data, ev.gen);
+        this.step(i, { type: 'command', commandId: ev.gen, command: ev.data });
+        return true;
+      }
+      case FAULT:
+        this.begin(ev.t);
+        this.applyFault(ev.data as FaultEvent);
+        return true;
+      case RESUME: {
+        const i = ev.node;
+        if (this.status[i] !== PAUSED || this.pauseUntil[i]! > ev.t) return false;
+        this.begin(ev.t);
+        this.status[i] = UP;
+        this.view.nodes[i]!.status = 'up';
+        this.note('resume', i, -1, undefined);
+        return true;
+      }
+      case HEAL:
+        this.begin(ev.t);
+        this.finalHeal();
+        return true;
+      case END:
+        this.begin(ev.t);
+        this.note('phase', -1, -1, 'end');
+        this.atEnd();
+        return true;
+      default:
+        throw new Error(`unknown event kind ${ev.kind}`);
+    }
+  }
+
+  private begin(t: number): void {
+    this.trace.mixNumber(t);
+  }
+
+  private deliver(ev: Ev): boolean {
+    const to = ev.node;
+    const from = ev.peer;
+    if (this.status[to] === PAUSED) return this.defer(ev);
+    this.begin(ev.t);
+    if (this.status[to] === DOWN) {
+      this.stats.messagesDropped++;
+      this.note('drop', to, from, 'target down', ev.msg);
+      return true;
+    }
+    if (this.blocked[from * this.n + to] !== 0) {
+      this.stats.messagesDropped++;
+      this.note('drop', to, from, 'partition', ev.msg);
+      return true;
+    }
+    this.stats.messagesDelivered++;
+    this.note('deliver', to, from, ev.data, ev.msg);
+    this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
+    return true;
+  }
+
+  /** A paused node's events wait until it resumes; their relative order is kept. */
+  private defer(ev: Ev): false {
+    ev.t = this.pauseUntil[ev.node]!;
+    this.heap.push(ev);
+    return false;
+  }
+
+  private schedule(t: number, kind: number, node: number, peer: number, gen: number, msg: number, data: unknown): void {
+    this.heap.push({ t, seq: 0, kind, node, peer, gen, msg, data });
+  }
+
+  private localTime(i: number): number {
+    return this.now * (1 + this.driftRate[i]!) + this.skewMs[i]!;
+  }
+
+  private boot(i: number): void {
+    const env = this.envs[i]!;
+    env.nowMs = this.localTime(i);
+    this.states[i] = this.protocols[i]!.init(this.names[i]!, env);
+    this.status[i] = UP;
+    const view = this.view.nodes[i]!;
+    view.status = 'up';
+    view.incarnation = this.incarnation[i]!;
+    const disk = this.disks[i]!;
+    const durable: Record<string, readonly string[]> = {};
+    for (const file of Object.keys(disk).sort()) durable[file] = disk[file]!.slice();
+    this.step(i, { type: 'start', durable });
+  }
+
+  private step(i: number, input: Input<unknown, unknown>): void {
+    const env = this.envs[i]!;
+    env.nowMs = this.localTime(i);
+    let effects: readonly Effect<unknown, unknown, unknown>[];
+    try {
+      const result = this.protocols[i]!.step(this.states[i], input, env);
+      this.states[i] = result.state;
+      this.view.nodes[i]!.state = result.state;
+      effects = result.effects;
+    } catch (e) {
+      if (e instanceof StopRun) throw e;
+      const what = e instanceof Error ? e.message : String(e);
+      this.fail('kernel:step-threw', 'crash', `${this.names[i]} threw while handling ${input.type}: ${what}`);
+    }
+    const pending = this.pendingCrash[i];
+    if (pending === undefined) {
+      for (let k = 0; k < effects.length; k++) this.apply(i, effects[k]!);
+      return;
+    }
+    // A mid-step crash: pick the effect it lands before. With a write fault, land on a write
+    // when the step has one, since that's the fault being asked for.
+    const writes: number[] = [];
+    for (let k = 0; k < effects.length; k++) if (effects[k]!.type === 'persist') writes.push(k);
+    const fault = pending.writeFault ?? 'none';
+    const landAt = fault !== 'none' && writes.length > 0 ? this.faultRng.pick(writes) : this.faultRng.int(effects.length + 1);
+    for (let k = 0; k < landAt; k++) this.apply(i, effects[k]!);
+    const inFlight = effects[landAt];
+    if (inFlight?.type === 'persist') this.damagedWrite(i, inFlight.write, fault);
+    this.note('note', i, -1, `crash landed before effect ${landAt} of ${effects.length}`);
+    this.crash(i);
+  }
+
+  private apply(i: number, effect: Effect<unknown, unknown, unknown>): void {
+    switch (effect.type) {
+      case 'send':
+        this.send(i, effect.to, effect.message);
+        return;
+      case 'setTimer': {
+        const gen = ++this.timerGen;
+        this.timers[i]!.set(effect.timer, gen);
+        const afterMs = effect.afterMs;
+        if (!(afterMs >= 0)) throw new Error(`${this.names[i]} set timer ${effect.timer} with a bad duration ${afterMs}`);
+        this.schedule(this.now + afterMs / (1 + this.driftRate[i]!), TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
+        return;
+      }
+      case 'cancelTimer':
+        this.timers[i]!.delete(effect.timer);
+        return;
+      case 'persist':
+        this.stats.writes++;
+        this.note('persist', i, -1, effect.write);
+        this.write(i, effect.write);
+        return;
+      case 'reply': {
+        this.stats.replies++;
+        this.note('reply', i, -1, effect.reply, effect.commandId);
+        const checkers = this.replyCheckers;
+        for (let k = 0; k < checkers.length; k++) {
+          const c = checkers[k]!;
+          const msg = c.onReply!(this.names[i]!, effect.commandId, effect.reply, this.view);
+          if (msg) this.fail(c.name, c.kind, msg);
+        }
+        return;
+      }
+      case 'observe': {
+        this.stats.observations++;
+        this.note('observe', i, -1, effect.observation);
+        const checkers = this.observationCheckers;
+        for (let k = 0; k < checkers.length; k++) {
+          const c = checkers[k]!;
+          const msg = c.onObservation!(this.names[i]!, effect.observation, this.view);
+          if (msg) this.fail(c.name, c.kind, msg);
+        }
+        this.options.onObservation?.(this.names[i]!, effect.observation, this.now);
+        return;
+      }
+      default: {
+        const unknown: never = effect;
+        throw new Error(`unknown effect ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private send(from: number, toId: NodeId, message: unknown): void {
+    const to = this.index.get(toId) ?? -1;
+    if (to < 0) throw new Error(`${this.names[from]} sent to an unknown node ${JSON.stringify(toId)}`);
+    const msg = this.nextMsgId++;
+    this.stats.messagesSent++;
+    this.note('send', from, to, message, msg);
+    const link = from * this.n + to;
+    const c = this.conditions(link);
+    const rng = this.linkRng(link);
+    if (rng.chance(c.lossRate)) {
+      this.stats.messagesDropped++;
+      this.note('drop', to, from, 'loss', msg);
+      return;
+    }
+    this.schedule(this.arrival(link, c, rng), DELIVER, to, from, 0, msg, message);
+    if (rng.chance(c.duplicateRate)) {
+      this.stats.messagesDuplicated++;
+      this.note('duplicate', to, from, undefined, msg);
+      this.schedule(this.arrival(link, c, rng), DELIVER, to, from, 0, msg, message);
+    }
+  }
+
+  private arrival(link: number, c: LinkConditions, rng: Stream): number {
+    let t = this.now + sampleLatencyMs(c.latency, rng);
+    // A FIFO link never lets a message overtake an earlier one (equal times keep send order).
+    if (!c.reorder) {
+      if (t < this.lastArrival[link]!) t = this.lastArrival[link]!;
+      this.lastArrival[link] = t;
+    }
+    return t;
+  }
+
+  private linkRng(link: number): Stream {
+    let rng = this.linkRngs[link];
+    if (rng === undefined) {
+      const from = this.names[Math.floor(link / this.n)]!;
+      const to = this.names[link % this.n]!;
+      rng = new Stream(this.config.seed, `link/${from}>${to}`);
+      this.linkRngs[link] = rng;
+    }
+    return rng;
+  }
+
+  private conditions(link: number): LinkConditions {
+    let c = this.linkConditions[link];
+    if (c === undefined) {
+      const o = this.overrides[link];
+      c = o ? { ...this.currentConditions, ...o } : this.currentConditions;
+      this.linkConditions[link] = c;
+    }
+    return c;
+  }
+
+  private write(i: number, w: DiskWrite): void {
+    const disk = this.disks[i]!;
+    switch (w.op) {
+      case 'append':
+        (disk[w.file] ??= []).push(w.record);
+        return;
+      case 'truncate': {
+        const f = (disk[w.file] ??= []);
+        if (w.keep < f.length) f.length = Math.max(0, w.keep);
+        return;
+      }
+      case 'overwrite':
+        disk[w.file] = w.records.slice();
+        return;
+    }
+  }
+
+  /** The write in flight when a crash landed: lost, torn or corrupted (appends only; the rest are atomic). */
+  private damagedWrite(i: number, w: DiskWrite, fault: 'none' | 'lost' | 'torn' | 'corrupt'): void {
+    if (fault === 'none') {
+      this.stats.writes++;
+      this.note('persist', i, -1, w);
+      this.write(i, w);
+      return;
+    }
+    if (w.op !== 'append' || fault === 'lost') {
+      this.note('note', i, -1, { writeLost: w });
+      return;
+    }
+    const r = w.record;
+    const damaged =
+      fault === 'torn'
+        ? r.slice(0, this.faultRng.int(Math.max(1, r.length)))
+        : corruptChar(r, this.faultRng);
+    this.note('note', i, -1, { writeDamaged: fault, file: w.file });
+    this.write(i, { op: 'append', file: w.file, record: damaged });
+  }
+
+  private crash(i: number): void {
+    this.stats.crashes++;
+    this.status[i] = DOWN;
+    this.states[i] = undefined;
+    this.timers[i] = new Map();
+    this.pendingCrash[i] = undefined;
+    const view = this.view.nodes[i]!;
+    view.status = 'down';
+    view.state = undefined;
+    this.note('crash', i, -1, undefined);
+  }
+
+  private restart(i: number): void {
+    this.stats.restarts++;
+    this.incarnation[i]!++;
+    this.note('restart', i, -1, undefined);
+    this.boot(i);
+  }
+
+  private applyFault(f: FaultEvent): void {
+    const index = (id: NodeId) => this.index.get(id)!;
+    switch (f.type) {
+      case 'crash': {
+        const i = index(f.node);
+        if (this.status[i] === DOWN) return this.note('note', i, -1, 'crash of a node already down: ignored');
+        if (f.landing === 'mid-step') {
+          this.pendingCrash[i] = f;
+          return this.note('note', i, -1, 'crash armed: lands inside the next step');
+        }
+        return this.crash(i);
+      }
+      case 'restart': {
+        const i = index(f.node);
+        if (this.status[i] !== DOWN) return this.note('note', i, -1, 'restart of a node that is up: ignored');
+        return this.restart(i);
+      }
+      case 'partition': {
+        for (let k = 0; k < this.blocked.length; k++) this.blocked[k]! &= ~BLOCK_PARTITION;
+        const group = new Int32Array(this.n).fill(-1);
+        f.groups.forEach((g, gi) => g.forEach((id) => (group[index(id)] = gi)));
+        for (let a = 0; a < this.n; a++)
+          for (let b = 0; b < this.n; b++)
+            if (group[a]! >= 0 && group[b]! >= 0 && group[a] !== group[b]) this.blocked[a * this.n + b]! |= BLOCK_PARTITION;
+        return this.note('partition', -1, -1, f.groups);
+      }
+      case 'oneway':
+        for (const a of f.from) for (const b of f.to) this.blocked[index(a) * this.n + index(b)]! |= BLOCK_ONEWAY;
+        return this.note('oneway', -1, -1, { from: f.from, to: f.to });
+      case 'heal':
+        this.blocked.fill(0);
+        return this.note('heal', -1, -1, undefined);
+      case 'pause': {
+        const i = index(f.node);
+        if (this.status[i] === DOWN) return this.note('note', i, -1, 'pause of a node that is down: ignored');
+        this.stats.pauses++;
+        this.status[i] = PAUSED;
+        this.view.nodes[i]!.status = 'paused';
+        this.pauseUntil[i] = Math.max(this.pauseUntil[i]!, this.now + f.durationMs);
+        this.schedule(this.pauseUntil[i]!, RESUME, i, -1, 0, -1, undefined);
+        return this.note('pause', i, -1, f.durationMs);
+      }
+      case 'clock': {
+        const i = index(f.node);
+        const bound = this.config.clock;
+        const skew = Math.max(-bound.maxSkewMs, Math.min(bound.maxSkewMs, f.skewMs));
+        const drift = Math.max(-bound.maxDriftPpm, Math.min(bound.maxDriftPpm, f.driftPpm));
+        this.skewMs[i] = skew;
+        this.driftRate[i] = drift / 1e6;
+        return this.note('clock', i, -1, { skewMs: skew, driftPpm: drift });
+      }
+      case 'network':
+        this.currentConditions = { ...this.baseConditions, ...f.conditions };
+        this.linkConditions = new Array(this.n * this.n).fill(undefined);
+        return this.note('network', -1, -1, f.conditions);
+    }
+  }
+
+  private finalHeal(): void {
+    this.view.phase = 'quiet';
+    this.note('phase', -1, -1, 'heal');
+    this.blocked.fill(0);
+    this.currentConditions = this.baseConditions;
+    this.linkConditions = new Array(this.n * this.n).fill(undefined);
+    for (let i = 0; i < this.n; i++) {
+      this.pendingCrash[i] = undefined;
+      if (this.status[i] === PAUSED) {
+        this.status[i] = UP;
+        this.view.nodes[i]!.status = 'up';
+        this.note('resume', i, -1, undefined);
+      }
+    }
+    for (let i = 0; i < this.n; i++) if (this.status[i] === DOWN) this.restart(i);
+  }
+
+  private atEnd(): void {
+    for (const c of this.checkers) {
+      const msg = c.atEnd?.(this.view);
+      if (msg) this.fail(c.name, c.kind, msg);
+    }
+  }
+
+  private note(kind: TraceKind, node: number, peer: number, detail: unknown, msg = -1): void {
+    this.trace.note(this.eventIndex, this.now, kind, node, peer, detail, this.names, msg);
+  }
+
+  private fail(invariant: string, kind: ViolationKind, message: string): never {
+    const states: Record<NodeId, unknown> = {};
+    for (let i = 0; i < this.n; i++) {
+      const s = this.states[i];
+      states[this.names[i]!] = s === undefined ? null : JSON.parse(JSON.stringify(s));
+    }
+    this.violation = { invariant, kind, message, atMs: this.now, eventIndex: this.eventIndex, states };
+    this.trace.mixString(invariant);
+    throw new StopRun(message);
+  }
+
+  /** For tests and the explorer: how each node looks right now. */
+  statusOf(i: number): NodeStatus {
+    return statusNames[this.status[i]!]!;
+  }
+}
+
+function corruptChar(record: string, rng: Stream): string {
+  if (record.length === 0) return '\u0000';
+  const at = rng.int(record.length);
+  const code = record.charCodeAt(at);
+  const replacement = String.fromCharCode(code === 0x7e ? 0x21 : code < 0x21 ? 0x41 : code + 1);
+  return record.slice(0, at) + replacement + record.slice(at + 1);
+}

@@ -1,0 +1,23 @@
+/**
+ * Running scenarios: expand a seed into a config, build its world, run it. This is the API a
+ * user's own test or tool calls; the CLI and the sweep are built on it.
+ */
+import type { RunConfig, Scenario } from './scenario.ts';
+import { runWorld, type RunOptions, type RunResult } from './kernel.ts';
+import { Stream } from './rng.ts';
+
+/** The run configuration a seed expands into (the scenario draws its shape from the config stream). */
+export function configFor(scenario: Scenario, seed: number, bug: string | null = null): RunConfig {
+  if (bug !== null && !scenario.bugs.some((b) => b.name === bug)) {
+    throw new Error(`scenario ${scenario.name} has no bug ${JSON.stringify(bug)}`);
+  }
+  return scenario.configure(seed, new Stream(seed, 'config'), bug);
+}
+
+export function runConfig(scenario: Scenario, config: RunConfig, options: RunOptions = {}): RunResult {
+  return runWorld(config, scenario.build(config), options);
+}
+
+export function runSeed(scenario: Scenario, seed: number, bug: string | null = null, options: RunOptions = {}): RunResult {
+  return runConfig(scenario, configFor(scenario, seed, bug), options);
+}

@@ -1,0 +1,154 @@
+/**
+ * The run's trace: every event and effect goes through `note`, which folds it into a running
+ * 64-bit hash (two murmur3-style 32-bit lanes) and, when recording is on, appends an entry.
+ * The hash covers the same fields whether or not entries are recorded, so a sweep can run lean
+ * and a report can re-run the seed with recording on and get the same hash.
+ */
+import type { NodeId } from './protocol.ts';
+
+export type TraceKind =
+  | 'send' | 'deliver' | 'drop' | 'duplicate' | 'timer' | 'command' | 'reply' | 'observe' | 'persist'
+  | 'crash' | 'restart' | 'pause' | 'resume' | 'partition' | 'oneway' | 'heal' | 'network' | 'clock'
+  | 'phase' | 'note';
+
+const kindCodes: Record<TraceKind, number> = {
+  send: 1, deliver: 2, drop: 3, duplicate: 4, timer: 5, command: 6, reply: 7, observe: 8, persist: 9,
+  crash: 10, restart: 11, pause: 12, resume: 13, partition: 14, oneway: 15, heal: 16, network: 17, clock: 18,
+  phase: 19, note: 20,
+};
+
+export interface TraceEntry {
+  /** Index of the kernel event this entry belongs to. */
+  readonly i: number;
+  /** Virtual time in ms. */
+  readonly t: number;
+  readonly kind: TraceKind;
+  readonly node: NodeId | null;
+  /** The other end of a message (sender of a delivery, receiver of a send). */
+  readonly peer?: NodeId;
+  /** Message id: a send, its deliveries, duplicates and drops share it. */
+  readonly msg?: number;
+  /** The message, timer name, observation, write, fault, or drop reason. */
+  readonly detail?: unknown;
+}
+
+export interface TraceRecording {
+  /** Record entries of events with index in [fromEvent, toEvent). */
+  readonly fromEvent: number;
+  readonly toEvent: number;
+  /** Keep at most this many entries: the last ones (a tail). */
+  readonly capacity: number;
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+function mix(h: number, v: number): number {
+  v = Math.imul(v, 0xcc9e2d51);
+  v = (v << 15) | (v >>> 17);
+  v = Math.imul(v, 0x1b873593);
+  h ^= v;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** A 32-bit hash of a string (FNV-1a), for tags and canonical state hashes. */
+export function hashString(s: string, seed = 0x811c9dc5): number {
+  let h = seed;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+export class Trace {
+  private h1 = 0x2545f491;
+  private h2 = 0x9e3779b9 | 0;
+  private readonly tagCache = new Map<string, number>();
+  private readonly entries: TraceEntry[] = [];
+  private dropped = 0;
+
+  constructor(private readonly recording: TraceRecording | null) {}
+
+  /** Folds a number into the hash exactly (all 64 bits of the double). */
+  mixNumber(x: number): void {
+    f64[0] = x;
+    this.h1 = mix(this.h1, u32[0]!);
+    this.h2 = mix(this.h2, u32[1]! ^ u32[0]!);
+  }
+
+  mixInt(x: number): void {
+    this.h1 = mix(this.h1, x);
+    this.h2 = mix(this.h2, ~x);
+  }
+
+  mixString(s: string): void {
+    this.mixInt(this.tag(s));
+  }
+
+  tag(s: string): number {
+    let t = this.tagCache.get(s);
+    if (t === undefined) {
+      t = hashString(s);
+      this.tagCache.set(s, t);
+    }
+    return t;
+  }
+
+  /** Hash of a detail's `type` (or `kind`) field when it has one: a cheap fingerprint of a message. */
+  detailTag(detail: unknown): number {
+    if (typeof detail === 'string') return this.tag(detail);
+    if (typeof detail === 'object' && detail !== null) {
+      const d = detail as { type?: unknown; kind?: unknown };
+      if (typeof d.type === 'string') return this.tag(d.type);
+      if (typeof d.kind === 'string') return this.tag(d.kind);
+    }
+    return 0;
+  }
+
+  note(i: number, t: number, kind: TraceKind, node: number, peer: number, detail: unknown, names: readonly NodeId[], msg = -1): void {
+    this.h1 = mix(this.h1, (kindCodes[kind] << 20) ^ ((node + 1) << 10) ^ (peer + 1));
+    this.h2 = mix(this.h2, this.detailTag(detail) ^ msg);
+    const r = this.recording;
+    if (r === null || i < r.fromEvent || i >= r.toEvent) return;
+    const entry: TraceEntry = {
+      i,
+      t,
+      kind,
+      node: node >= 0 ? names[node]! : null,
+      ...(peer >= 0 ? { peer: names[peer]! } : {}),
+      ...(msg >= 0 ? { msg } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    };
+    this.entries.push(entry);
+    if (this.entries.length > r.capacity * 2) {
+      const cut = this.entries.length - r.capacity;
+      this.entries.splice(0, cut);
+      this.dropped += cut;
+    }
+  }
+
+  /** The running hash as 16 hex digits. */
+  hash(): string {
+    return (this.h1 >>> 0).toString(16).padStart(8, '0') + (this.h2 >>> 0).toString(16).padStart(8, '0');
+  }
+
+  recorded(): { entries: TraceEntry[]; omitted: number } {
+    const cap = this.recording?.capacity ?? 0;
+    const extra = Math.max(0, this.entries.length - cap);
+    return { entries: this.entries.slice(extra), omitted: this.dropped + extra };
+  }
+}
+
+/**
+ * A canonical JSON text: object keys sorted, so two equal states hash equally whatever order
+ * their keys were written in. Used for the end-of-run state hash and by the explorer.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
