@@ -16,7 +16,7 @@ export const maxGossipScenario: Scenario = {
     { name: 'no-persist', description: 'announces a number without persisting it: a restart goes backwards' },
     { name: 'announce-before-persist', description: 'announces before the write: a crash between the two goes backwards' },
     { name: 'no-checksum', description: 'trusts a torn record on restart: a half-written "123" reads as 12' },
-    { name: 'nondeterministic', description: 'draws timer jitter from Math.random: the determinism self-check fires' },
+    { name: 'nondeterministic', description: 'draws timer jitter from the global PRNG, not its own stream: the determinism self-check fires' },
   ],
   configure(seed, rng, bug) {
     const nodes = 3 + rng.int(5);

@@ -13,7 +13,11 @@ import type { FaultEvent } from './faults.ts';
 import { sampleLatencyMs, type LinkConditions } from './network.ts';
 import { Stream } from './rng.ts';
 import { EventHeap } from './heap.ts';
-import { Trace, canonicalJson, hashString, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
+import { Trace, canonicalJson, hashString, traceCode, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
+
+const T_SEND = traceCode.send;
+const T_DELIVER = traceCode.deliver;
+const T_TIMER = traceCode.timer;
 
 export type ViolationKind = 'safety' | 'liveness' | 'crash' | 'budget';
 
@@ -306,7 +310,7 @@ class Kernel {
         this.timers[i]!.delete(name);
         this.stats.timersFired++;
         this.begin(ev.t);
-        this.note('timer', i, -1, name);
+        this.trace.note(this.eventIndex, this.now, T_TIMER, i, -1, name, this.names, -1, this.trace.tag(name));
         this.step(i, { type: 'timer', timer: name });
         return true;
       }
@@ -370,7 +374,7 @@ class Kernel {
       return true;
     }
     this.stats.messagesDelivered++;
-    this.note('deliver', to, from, ev.data, ev.msg);
+    this.trace.note(this.eventIndex, this.now, T_DELIVER, to, from, ev.data, this.names, ev.msg, ev.gen);
     this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
     return true;
   }
@@ -492,7 +496,9 @@ class Kernel {
     if (to < 0) throw new Error(`${this.names[from]} sent to an unknown node ${JSON.stringify(toId)}`);
     const msg = this.nextMsgId++;
     this.stats.messagesSent++;
-    this.note('send', from, to, message, msg);
+    // The message's fingerprint is computed once and travels with it (in `gen`) to its delivery.
+    const tag = this.trace.detailTag(message);
+    this.trace.note(this.eventIndex, this.now, T_SEND, from, to, message, this.names, msg, tag);
     const link = from * this.n + to;
     const c = this.conditions(link);
     const rng = this.linkRng(link);
@@ -501,11 +507,11 @@ class Kernel {
       this.note('drop', to, from, 'loss', msg);
       return;
     }
-    this.schedule(this.arrival(link, c, rng), DELIVER, to, from, 0, msg, message);
+    this.schedule(this.arrival(link, c, rng), DELIVER, to, from, tag, msg, message);
     if (rng.chance(c.duplicateRate)) {
       this.stats.messagesDuplicated++;
       this.note('duplicate', to, from, undefined, msg);
-      this.schedule(this.arrival(link, c, rng), DELIVER, to, from, 0, msg, message);
+      this.schedule(this.arrival(link, c, rng), DELIVER, to, from, tag, msg, message);
     }
   }
 
@@ -680,7 +686,7 @@ class Kernel {
   }
 
   private note(kind: TraceKind, node: number, peer: number, detail: unknown, msg = -1): void {
-    this.trace.note(this.eventIndex, this.now, kind, node, peer, detail, this.names, msg);
+    this.trace.note(this.eventIndex, this.now, traceCode[kind], node, peer, detail, this.names, msg, this.trace.detailTag(detail));
   }
 
   private fail(invariant: string, kind: ViolationKind, message: string): never {

@@ -11,11 +11,14 @@ export type TraceKind =
   | 'crash' | 'restart' | 'pause' | 'resume' | 'partition' | 'oneway' | 'heal' | 'network' | 'clock'
   | 'phase' | 'note';
 
-const kindCodes: Record<TraceKind, number> = {
+/** Numeric codes of trace kinds: the hot paths of the kernel pass these, not strings. */
+export const traceCode: Readonly<Record<TraceKind, number>> = {
   send: 1, deliver: 2, drop: 3, duplicate: 4, timer: 5, command: 6, reply: 7, observe: 8, persist: 9,
   crash: 10, restart: 11, pause: 12, resume: 13, partition: 14, oneway: 15, heal: 16, network: 17, clock: 18,
   phase: 19, note: 20,
 };
+const kindOfCode: TraceKind[] = [];
+for (const [k, c] of Object.entries(traceCode)) kindOfCode[c] = k as TraceKind;
 
 export interface TraceEntry {
   /** Index of the kernel event this entry belongs to. */
@@ -107,15 +110,15 @@ export class Trace {
     return 0;
   }
 
-  note(i: number, t: number, kind: TraceKind, node: number, peer: number, detail: unknown, names: readonly NodeId[], msg = -1): void {
-    this.h1 = mix(this.h1, (kindCodes[kind] << 20) ^ ((node + 1) << 10) ^ (peer + 1));
-    this.h2 = mix(this.h2, this.detailTag(detail) ^ msg);
+  note(i: number, t: number, code: number, node: number, peer: number, detail: unknown, names: readonly NodeId[], msg: number, tag: number): void {
+    this.h1 = mix(this.h1, (code << 20) ^ ((node + 1) << 10) ^ (peer + 1));
+    this.h2 = mix(this.h2, tag ^ msg);
     const r = this.recording;
     if (r === null || i < r.fromEvent || i >= r.toEvent) return;
     const entry: TraceEntry = {
       i,
       t,
-      kind,
+      kind: kindOfCode[code]!,
       node: node >= 0 ? names[node]! : null,
       ...(peer >= 0 ? { peer: names[peer]! } : {}),
       ...(msg >= 0 ? { msg } : {}),

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+
+function sim(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const json = (args: string[]) => {
+  const r = sim([...args, '--json']);
+  return { ...r, data: JSON.parse(r.stdout) as Record<string, any> };
+};
+
+describe('npm run sim', () => {
+  it('gives the same trace hash for the same seed in two separate processes, and another for another seed', () => {
+    const a = json(['--seed', '7']);
+    const b = json(['--seed', '7']);
+    const c = json(['--seed', '8']);
+    expect(a.code).toBe(0);
+    expect(a.data.traceHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(b.data.traceHash).toBe(a.data.traceHash);
+    expect(c.data.traceHash).not.toBe(a.data.traceHash);
+    expect(a.data).toMatchObject({ scenario: 'maxgossip', seed: 7, violations: [], report: null });
+    expect(a.data.events).toBeGreaterThan(0);
+  });
+
+  it('writes a report on a violation, exits 1, and the report replays to the same violation and hash', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sim-out-'));
+    const run = json(['--seed', '3', '--bug', 'no-persist', '--out', out]);
+    expect(run.code).toBe(1);
+    expect(run.data.violations[0].invariant).toBe('never-backwards');
+    expect(run.data.report).toMatch(/maxgossip-seed3-no-persist-[0-9a-f]{8}\.json$/);
+    const replay = json(['--replay', run.data.report]);
+    expect(replay.code).toBe(1);
+    expect(replay.data).toMatchObject({ sameViolation: true, sameTraceHash: true, traceHash: run.data.traceHash });
+    const plain = sim(['--replay', run.data.report]);
+    expect(plain.stdout).toContain('reproduced: the same violation');
+  });
+
+  it('sweeps give identical results on one and on two workers, and shards add up to the sweep', () => {
+    const one = json(['--seeds', '1..12', '--workers', '1']);
+    const two = json(['--seeds', '1..12', '--workers', '2']);
+    expect(two.data.results).toEqual(one.data.results);
+    const s1 = json(['--seeds', '1..12', '--shard', '1/2']);
+    const s2 = json(['--seeds', '1..12', '--shard', '2/2']);
+    const merged = [...s1.data.results, ...s2.data.results].sort((x, y) => x.seed - y.seed);
+    expect(merged).toEqual(one.data.results);
+    expect(s1.data.results.map((r: { seed: number }) => r.seed)).toEqual([1, 3, 5, 7, 9, 11]);
+    expect(one.data.determinism.checked).toBeGreaterThanOrEqual(1);
+    expect(one.data.determinism.mismatches).toEqual([]);
+  });
+
+  it('catches a determinism leak and names the first event where the runs part', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sim-out-'));
+    const r = json(['--seeds', '1..2', '--bug', 'nondeterministic', '--check-determinism', '--out', out]);
+    expect(r.code).toBe(1);
+    const m = r.data.determinism.mismatches;
+    expect(m.length).toBe(2);
+    expect(m[0].hashes[0]).not.toBe(m[0].hashes[1]);
+    expect(m[0].eventIndex).toBeTypeOf('number');
+    expect(m[0].first).not.toEqual(m[0].second);
+    expect(readdirSync(out).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('exits 2 with one clear line on bad usage', () => {
+    for (const [args, says] of [
+      [['--seed', 'abc'], '--seed must be a whole number'],
+      [['--seed', '-1'], 'Option'],
+      [['--seeds', '9..3'], 'the end is before the start'],
+      [['--seeds', '1-3'], '--seeds must look like A..B'],
+      [['--shard', '3/2', '--seeds', '1..4'], '--shard I must be between 1 and 2'],
+      [['--workers', 'many', '--seeds', '1..2'], '--workers must be a whole number'],
+      [['--scenario', 'nope'], 'unknown scenario "nope"'],
+      [['--bug', 'nope'], 'has no bug "nope"'],
+      [['--frobnicate'], "Unknown option '--frobnicate'"],
+      [['--seed', '1', '--seeds', '1..2'], 'either --seed or --seeds'],
+      [['--seed', '1', '--faults', 'crash n1 at soon'], 'bad duration "soon"'],
+      [['--seed', '1', '--faults', 'crash n99 at 1s'], 'unknown node "n99"'],
+      [['--replay', 'reports/nope.json'], 'no such file'],
+    ] as const) {
+      const r = sim([...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.length, r.stderr).toBe(1);
+      expect(lines[0]).toContain(says);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('refuses a broken or foreign report with exit 2 and a message naming the problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-bad-'));
+    const good = json(['--seed', '3', '--bug', 'no-persist', '--out', dir]).data.report as string;
+    const report = JSON.parse(readFileSync(good, 'utf8'));
+    const cases: [string, string, string][] = [
+      ['truncated.json', readFileSync(good, 'utf8').slice(0, 200), 'not valid JSON'],
+      ['foreign.json', JSON.stringify({ name: 'some-package', version: '1.0.0' }), 'not a cluster-sim-report file'],
+      ['array.json', '[1,2,3]', 'no JSON object'],
+      ['future.json', JSON.stringify({ ...report, version: 99 }), 'newer than this tool reads'],
+      ['scenario.json', JSON.stringify({ ...report, config: { ...report.config, scenario: 'gone' } }), 'unknown scenario "gone"'],
+      ['faults.json', JSON.stringify({ ...report, config: { ...report.config, faults: [{ atMs: 5, type: 'crash', node: 'zz' }] } }), 'unknown node "zz"'],
+      ['seed.json', JSON.stringify({ ...report, config: { ...report.config, seed: 'x' } }), 'config.seed must be'],
+      ['hash.json', JSON.stringify({ ...report, traceHash: 'xyz' }), 'traceHash must be 16 hex digits'],
+    ];
+    for (const [name, text, says] of cases) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      const r = sim(['--replay', path]);
+      expect(r.code, name).toBe(2);
+      expect(r.stderr.trim().split('\n').length, r.stderr).toBe(1);
+      expect(r.stderr, name).toContain(says);
+    }
+    // The good report is untouched by all this.
+    expect(JSON.parse(readFileSync(good, 'utf8'))).toEqual(report);
+  });
+
+  it('lists scenarios and bugs, and --help names every flag of the contract', () => {
+    expect(sim(['--list']).stdout).toContain('maxgossip');
+    expect(sim(['--list-bugs']).stdout).toContain('announce-before-persist');
+    const help = sim(['--help']).stdout;
+    for (const flag of ['--seed', '--scenario', '--list', '--seeds', '--workers', '--shard', '--replay', '--bug', '--list-bugs', '--check-determinism', '--json', '--out']) {
+      expect(help).toContain(flag);
+    }
+  });
+});
