@@ -430,7 +430,7 @@ async function runLanes(pool: WorkerPool, lanes: number, jobs: readonly Job[], o
 }
 
 function emptyStats() {
-  return { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0, replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0 };
+  return { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0, replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0, forgeries: 0 };
 }
 
 async function replay(file: string, json: boolean, out: string, tail: number): Promise<number> {

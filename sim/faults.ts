@@ -33,12 +33,23 @@ export type FaultEvent =
   /** Sets the node's clock offset and rate error (clamped to the config's bounds). */
   | { readonly atMs: number; readonly type: 'clock'; readonly node: NodeId; readonly skewMs: number; readonly driftPpm: number }
   /** Sets every link's conditions to the base conditions with these fields replaced; `{}` restores the base. */
-  | { readonly atMs: number; readonly type: 'network'; readonly conditions: Partial<LinkConditions> };
+  | { readonly atMs: number; readonly type: 'network'; readonly conditions: Partial<LinkConditions> }
+  /**
+   * An attacker on the link from `from` to `node` delivers a message that `from` didn't send now:
+   * `replay` re-delivers the last message `node` received from `from`; `tamper` delivers a copy of
+   * it with one byte changed (binary messages only); `garbage` delivers random bytes. The kernel
+   * checks that the receiver's state is the same after the step as before (invariant
+   * `kernel:forgery-accepted`).
+   */
+  | { readonly atMs: number; readonly type: 'forge'; readonly node: NodeId; readonly from: NodeId; readonly mode: ForgeMode };
+
+export type ForgeMode = 'replay' | 'tamper' | 'garbage';
 
 export type FaultType = FaultEvent['type'];
 
 /** Kinds of fault the swarm generator can switch on, per scenario. */
-export type FaultKind = 'crash' | 'disk' | 'partition' | 'oneway' | 'pause' | 'clock' | 'loss' | 'duplicate' | 'latency';
+export type FaultKind = 'crash' | 'disk' | 'partition' | 'oneway' | 'pause' | 'clock' | 'loss' | 'duplicate' | 'latency' | 'forge';
+/** Every kind but `forge`, which only protocols that authenticate their messages can take. */
 export const allFaultKinds: readonly FaultKind[] = ['crash', 'disk', 'partition', 'oneway', 'pause', 'clock', 'loss', 'duplicate', 'latency'];
 
 export interface SwarmOptions {
@@ -119,6 +130,13 @@ export function swarmFaults(rng: Stream, options: SwarmOptions): SwarmPlan {
         faults.push({ atMs, type: 'clock', node: rng.pick(nodes), skewMs, driftPpm });
         break;
       }
+      case 'forge': {
+        if (nodes.length < 2) break;
+        const node = rng.pick(nodes);
+        const from = rng.pick(nodes.filter((n) => n !== node));
+        faults.push({ atMs, type: 'forge', node, from, mode: rng.pick(['replay', 'tamper', 'garbage'] as const) });
+        break;
+      }
       case 'loss':
       case 'duplicate':
       case 'latency': {
@@ -184,6 +202,10 @@ export function faultScheduleError(faults: unknown, nodes: readonly NodeId[]): s
         if (!err && !(typeof f.skewMs === 'number' && Number.isFinite(f.skewMs))) err = `fault ${i}: skewMs must be a number`;
         if (!err && !(typeof f.driftPpm === 'number' && Number.isFinite(f.driftPpm) && Math.abs(f.driftPpm) < 1e6)) err = `fault ${i}: driftPpm must be a number within ±1e6`;
         break;
+      case 'forge':
+        err = node(f.node, i) ?? node(f.from, i);
+        if (!err && !['replay', 'tamper', 'garbage'].includes(f.mode as string)) err = `fault ${i}: mode must be replay, tamper or garbage`;
+        break;
       case 'network':
         err = typeof f.conditions === 'object' && f.conditions !== null ? conditionsError(f.conditions as Partial<LinkConditions>, `fault ${i}`) : `fault ${i}: conditions must be an object`;
         break;
@@ -202,7 +224,7 @@ export function faultScheduleError(faults: unknown, nodes: readonly NodeId[]): s
 //   partition n1,n2 | n3,n4,n5 at 5s [until 9s]         oneway n1 -> n2,n3 at 2s [until 4s]
 //   pause n3 at 2s for 500ms                            clock n2 at 1s skew 20ms drift 100ppm
 //   loss 20% at 1s [until 3s]      duplicate 5% at 1s [until 3s]      latency 10..50ms at 1s [until 3s]
-//   heal at 10s
+//   heal at 10s                                         forge replay|tamper|garbage n1 -> n2 at 3s
 // ---------------------------------------------------------------------------------------------
 
 export class FaultScriptError extends Error {}
@@ -262,6 +284,11 @@ function parseStatement(s: string): FaultEvent[] {
     }
     case 'heal':
       return [{ atMs, type: 'heal' }];
+    case 'forge': {
+      const m = /^forge\s+(replay|tamper|garbage)\s+(\S+)\s*->\s*(\S+)\s+at\b/.exec(s);
+      if (!m) fail('forge needs "forge replay|tamper|garbage FROM -> TO at TIME"');
+      return [{ atMs, type: 'forge', mode: m![1] as ForgeMode, from: m![2]!, node: m![3]! }];
+    }
     case 'pause': {
       const forMatch = /\bfor\s+(\S+)/.exec(s);
       if (!forMatch?.[1]) fail('pause needs "for DURATION"');
@@ -314,6 +341,8 @@ export function formatFault(f: FaultEvent): string {
       return `pause ${f.node} ${t} for ${formatMs(f.durationMs)}`;
     case 'clock':
       return `clock ${f.node} ${t} skew ${formatMs(f.skewMs)} drift ${f.driftPpm}ppm`;
+    case 'forge':
+      return `forge ${f.mode} ${f.from} -> ${f.node} ${t}`;
     case 'network': {
       const c = f.conditions;
       const parts: string[] = [];

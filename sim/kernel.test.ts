@@ -204,3 +204,26 @@ describe('runs', () => {
     expect(states.get('c')!.received.length).toBe(3);
   });
 });
+
+describe('the forger', () => {
+  it('fires kernel:forgery-accepted when a replayed message changes the receiver', () => {
+    const faults = [{ atMs: 50, type: 'forge' as const, node: 'b', from: 'a', mode: 'replay' as const }];
+    const r = runWorld(probeConfig({ faults }), probeWorld(['a', 'b'], [send(10, 'a', 'b', 1)]));
+    expect(r.violation?.invariant).toBe('kernel:forgery-accepted');
+    expect(r.violation?.message).toContain('replayed message claiming to come from a');
+  });
+
+  it('lets a receiver that rejects what it cannot authenticate pass', () => {
+    const faults = [
+      { atMs: 50, type: 'forge' as const, node: 'b', from: 'a', mode: 'garbage' as const },
+      { atMs: 60, type: 'forge' as const, node: 'b', from: 'a', mode: 'tamper' as const },
+    ];
+    const world = probeWorld(['a', 'b'], []);
+    // Only well-formed probe objects count; raw bytes are refused without a trace in the state.
+    const strict = { ...world.nodes[1]!.protocol, step: (s: ProbeState, input: Parameters<typeof world.nodes[0]['protocol']['step']>[1], env: never) =>
+      input.type === 'message' && input.message instanceof Uint8Array ? { state: s, effects: [] } : world.nodes[1]!.protocol.step(s, input, env) };
+    const r = runWorld(probeConfig({ faults }), { ...world, nodes: [world.nodes[0]!, { ...world.nodes[1]!, protocol: strict }] });
+    expect(r.violation).toBeNull();
+    expect(r.stats.forgeries).toBe(1); // tamper found no binary message on the link to copy
+  });
+});

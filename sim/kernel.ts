@@ -45,6 +45,7 @@ export interface RunStats {
   crashes: number;
   restarts: number;
   pauses: number;
+  forgeries: number;
 }
 
 export interface RunResult {
@@ -161,6 +162,8 @@ class Kernel {
   private linkConditions: (LinkConditions | undefined)[];
   private readonly blocked: Uint8Array;
   private readonly lastArrival: Float64Array;
+  /** The last message delivered on each link: what a replaying or tampering attacker has seen. */
+  private readonly lastDelivered: unknown[];
   private readonly pendingCrash: ((FaultEvent & { type: 'crash' }) | undefined)[];
   private readonly index: Map<NodeId, number>;
   private readonly heap = new EventHeap<Ev>();
@@ -177,7 +180,7 @@ class Kernel {
   private readonly checkpoints: string[] = [];
   private readonly stats: RunStats = {
     messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0,
-    replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0,
+    replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0, forgeries: 0,
   };
 
   constructor(
@@ -218,6 +221,7 @@ class Kernel {
     this.blocked = new Uint8Array(n * n);
     this.lastArrival = new Float64Array(n * n);
     this.pendingCrash = new Array(n).fill(undefined);
+    this.lastDelivered = new Array(n * n).fill(undefined);
     this.trace = new Trace(options.trace ?? null);
     this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(s.id, s.role, this.disks[i]!)));
     this.checkers = world.checkers;
@@ -374,6 +378,7 @@ class Kernel {
       return true;
     }
     this.stats.messagesDelivered++;
+    this.lastDelivered[from * this.n + to] = ev.data;
     this.trace.note(this.eventIndex, this.now, T_DELIVER, to, from, ev.data, this.names, ev.msg, ev.gen);
     this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
     return true;
@@ -654,10 +659,41 @@ class Kernel {
         this.driftRate[i] = drift / 1e6;
         return this.note('clock', i, -1, { skewMs: skew, driftPpm: drift });
       }
+      case 'forge':
+        return this.forge(index(f.node), index(f.from), f.mode);
       case 'network':
         this.currentConditions = { ...this.baseConditions, ...f.conditions };
         this.linkConditions = new Array(this.n * this.n).fill(undefined);
         return this.note('network', -1, -1, f.conditions);
+    }
+  }
+
+  private forge(to: number, from: number, mode: 'replay' | 'tamper' | 'garbage'): void {
+    if (this.status[to] !== UP) return this.note('note', to, from, `forge ${mode}: target not up, nothing delivered`);
+    const seen = this.lastDelivered[from * this.n + to];
+    let message: unknown;
+    if (mode === 'garbage') {
+      const bytes = new Uint8Array(1 + this.faultRng.int(64));
+      for (let k = 0; k < bytes.length; k++) bytes[k] = this.faultRng.int(256);
+      message = bytes;
+    } else if (seen === undefined) {
+      return this.note('note', to, from, `forge ${mode}: nothing seen on the link yet`);
+    } else if (mode === 'replay') {
+      message = seen;
+    } else {
+      if (!(seen instanceof Uint8Array) || seen.length === 0) return this.note('note', to, from, 'forge tamper: the link carries no binary messages');
+      const copy = seen.slice();
+      const at = this.faultRng.int(copy.length);
+      copy[at] = copy[at]! ^ (1 + this.faultRng.int(255));
+      message = copy;
+    }
+    this.stats.forgeries++;
+    this.note('forge', to, from, { mode, message });
+    // Forgery must bounce off: the receiver's state after the step equals its state before.
+    const before = canonicalJson(this.states[to]);
+    this.step(to, { type: 'message', from: this.names[from]!, message });
+    if (this.status[to] === UP && canonicalJson(this.states[to]) !== before) {
+      this.fail('kernel:forgery-accepted', 'safety', `${this.names[to]} changed its state on a ${mode === 'garbage' ? 'garbage' : mode === 'replay' ? 'replayed' : 'tampered'} message claiming to come from ${this.names[from]}`);
     }
   }
 

@@ -9,13 +9,13 @@ import type { NodeId } from './protocol.ts';
 export type TraceKind =
   | 'send' | 'deliver' | 'drop' | 'duplicate' | 'timer' | 'command' | 'reply' | 'observe' | 'persist'
   | 'crash' | 'restart' | 'pause' | 'resume' | 'partition' | 'oneway' | 'heal' | 'network' | 'clock'
-  | 'phase' | 'note';
+  | 'phase' | 'note' | 'forge';
 
 /** Numeric codes of trace kinds: the hot paths of the kernel pass these, not strings. */
 export const traceCode: Readonly<Record<TraceKind, number>> = {
   send: 1, deliver: 2, drop: 3, duplicate: 4, timer: 5, command: 6, reply: 7, observe: 8, persist: 9,
   crash: 10, restart: 11, pause: 12, resume: 13, partition: 14, oneway: 15, heal: 16, network: 17, clock: 18,
-  phase: 19, note: 20,
+  phase: 19, note: 20, forge: 21,
 };
 const kindOfCode: TraceKind[] = [];
 for (const [k, c] of Object.entries(traceCode)) kindOfCode[c] = k as TraceKind;
