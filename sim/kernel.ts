@@ -135,6 +135,38 @@ class LiveWorldView implements WorldView {
 
 class StopRun extends Error {}
 
+/** What the kernel keeps per directed link. */
+interface LinkState {
+  readonly index: number;
+  readonly rng: Stream;
+  conditions: LinkConditions;
+  epoch: number;
+  /** Latest arrival time scheduled on the link, for FIFO links. */
+  lastArrival: number;
+  /** The last message delivered on the link: what a replaying or tampering attacker has seen. */
+  lastDelivered: unknown;
+}
+
+interface LinkTable {
+  get(index: number): LinkState | undefined;
+  set(index: number, link: LinkState): void;
+}
+
+class DenseLinks implements LinkTable {
+  private readonly slots: (LinkState | undefined)[];
+  constructor(size: number) {
+    this.slots = new Array(size).fill(undefined);
+  }
+  get(index: number): LinkState | undefined {
+    return this.slots[index];
+  }
+  set(index: number, link: LinkState): void {
+    this.slots[index] = link;
+  }
+}
+
+class SparseLinks extends Map<number, LinkState> implements LinkTable {}
+
 export function runWorld(config: RunConfig, world: World, options: RunOptions = {}): RunResult {
   return new Kernel(config, world, options).run();
 }
@@ -154,18 +186,18 @@ class Kernel {
   private readonly skewMs: Float64Array;
   private readonly driftRate: Float64Array;
   private readonly envs: NodeEnv[];
-  private readonly linkRngs: (Stream | undefined)[];
   private readonly faultRng: Stream;
   private readonly baseConditions: LinkConditions;
   private currentConditions: LinkConditions;
-  private readonly overrides: (Partial<LinkConditions> | undefined)[];
-  private linkConditions: (LinkConditions | undefined)[];
+  private readonly overrides = new Map<number, Partial<LinkConditions>>();
+  /** Bumped whenever link conditions change; a link recomputes its conditions when its epoch is older. */
+  private conditionsEpoch = 0;
+  private readonly links: LinkTable;
   private readonly blocked: Uint8Array;
-  private readonly lastArrival: Float64Array;
-  /** The last message delivered on each link: what a replaying or tampering attacker has seen. */
-  private readonly lastDelivered: unknown[];
   private readonly pendingCrash: ((FaultEvent & { type: 'crash' }) | undefined)[];
   private readonly index: Map<NodeId, number>;
+  private readonly lastTarget: (NodeId | undefined)[];
+  private readonly lastTargetIndex: Int32Array;
   private readonly heap = new EventHeap<Ev>();
   private readonly trace: Trace;
   private readonly view: LiveWorldView;
@@ -204,24 +236,22 @@ class Kernel {
     this.skewMs = new Float64Array(n);
     this.driftRate = new Float64Array(n);
     this.envs = specs.map((s) => new NodeEnv(s.id, new Stream(config.seed, `node/${s.id}`)));
-    this.linkRngs = new Array(n * n).fill(undefined);
     this.faultRng = new Stream(config.seed, 'faults/runtime');
     this.baseConditions = config.network.base;
     this.currentConditions = this.baseConditions;
-    this.overrides = new Array(n * n).fill(undefined);
     const index = new Map(this.names.map((id, i) => [id, i]));
     this.index = index;
+    this.lastTarget = new Array(n).fill(undefined);
+    this.lastTargetIndex = new Int32Array(n);
     for (const o of config.network.overrides ?? []) {
       const from = index.get(o.from);
       const to = index.get(o.to);
       if (from === undefined || to === undefined) throw new Error(`network override names an unknown node: ${o.from}>${o.to}`);
-      this.overrides[from * n + to] = o.conditions;
+      this.overrides.set(from * n + to, o.conditions);
     }
-    this.linkConditions = new Array(n * n).fill(undefined);
+    this.links = n <= 256 ? new DenseLinks(n * n) : new SparseLinks();
     this.blocked = new Uint8Array(n * n);
-    this.lastArrival = new Float64Array(n * n);
     this.pendingCrash = new Array(n).fill(undefined);
-    this.lastDelivered = new Array(n * n).fill(undefined);
     this.trace = new Trace(options.trace ?? null);
     this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(s.id, s.role, this.disks[i]!)));
     this.checkers = world.checkers;
@@ -378,7 +408,7 @@ class Kernel {
       return true;
     }
     this.stats.messagesDelivered++;
-    this.lastDelivered[from * this.n + to] = ev.data;
+    this.link(from * this.n + to).lastDelivered = ev.data;
     this.trace.note(this.eventIndex, this.now, T_DELIVER, to, from, ev.data, this.names, ev.msg, ev.gen);
     this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
     return true;
@@ -497,16 +527,19 @@ class Kernel {
   }
 
   private send(from: number, toId: NodeId, message: unknown): void {
-    const to = this.index.get(toId) ?? -1;
+    // Most sends go where the sender's last one went: skip the map lookup then.
+    const to = this.lastTarget[from] === toId ? this.lastTargetIndex[from]! : (this.index.get(toId) ?? -1);
+    this.lastTarget[from] = toId;
+    this.lastTargetIndex[from] = to;
     if (to < 0) throw new Error(`${this.names[from]} sent to an unknown node ${JSON.stringify(toId)}`);
     const msg = this.nextMsgId++;
     this.stats.messagesSent++;
     // The message's fingerprint is computed once and travels with it (in `gen`) to its delivery.
     const tag = this.trace.detailTag(message);
     this.trace.note(this.eventIndex, this.now, T_SEND, from, to, message, this.names, msg, tag);
-    const link = from * this.n + to;
+    const link = this.link(from * this.n + to);
     const c = this.conditions(link);
-    const rng = this.linkRng(link);
+    const rng = link.rng;
     if (rng.chance(c.lossRate)) {
       this.stats.messagesDropped++;
       this.note('drop', to, from, 'loss', msg);
@@ -520,35 +553,35 @@ class Kernel {
     }
   }
 
-  private arrival(link: number, c: LinkConditions, rng: Stream): number {
+  private arrival(link: LinkState, c: LinkConditions, rng: Stream): number {
     let t = this.now + sampleLatencyMs(c.latency, rng);
     // A FIFO link never lets a message overtake an earlier one (equal times keep send order).
     if (!c.reorder) {
-      if (t < this.lastArrival[link]!) t = this.lastArrival[link]!;
-      this.lastArrival[link] = t;
+      if (t < link.lastArrival) t = link.lastArrival;
+      link.lastArrival = t;
     }
     return t;
   }
 
-  private linkRng(link: number): Stream {
-    let rng = this.linkRngs[link];
-    if (rng === undefined) {
-      const from = this.names[Math.floor(link / this.n)]!;
-      const to = this.names[link % this.n]!;
-      rng = new Stream(this.config.seed, `link/${from}>${to}`);
-      this.linkRngs[link] = rng;
+  /** A link's state, made on first use: big clusters only pay for the links they use. */
+  private link(index: number): LinkState {
+    let link = this.links.get(index);
+    if (link === undefined) {
+      const from = this.names[Math.floor(index / this.n)]!;
+      const to = this.names[index % this.n]!;
+      link = { index, rng: new Stream(this.config.seed, `link/${from}>${to}`), conditions: this.currentConditions, epoch: -1, lastArrival: 0, lastDelivered: undefined };
+      this.links.set(index, link);
     }
-    return rng;
+    return link;
   }
 
-  private conditions(link: number): LinkConditions {
-    let c = this.linkConditions[link];
-    if (c === undefined) {
-      const o = this.overrides[link];
-      c = o ? { ...this.currentConditions, ...o } : this.currentConditions;
-      this.linkConditions[link] = c;
+  private conditions(link: LinkState): LinkConditions {
+    if (link.epoch !== this.conditionsEpoch) {
+      const o = this.overrides.get(link.index);
+      link.conditions = o ? { ...this.currentConditions, ...o } : this.currentConditions;
+      link.epoch = this.conditionsEpoch;
     }
-    return c;
+    return link.conditions;
   }
 
   private write(i: number, w: DiskWrite): void {
@@ -663,14 +696,14 @@ class Kernel {
         return this.forge(index(f.node), index(f.from), f.mode);
       case 'network':
         this.currentConditions = { ...this.baseConditions, ...f.conditions };
-        this.linkConditions = new Array(this.n * this.n).fill(undefined);
+        this.conditionsEpoch++;
         return this.note('network', -1, -1, f.conditions);
     }
   }
 
   private forge(to: number, from: number, mode: 'replay' | 'tamper' | 'garbage'): void {
     if (this.status[to] !== UP) return this.note('note', to, from, `forge ${mode}: target not up, nothing delivered`);
-    const seen = this.lastDelivered[from * this.n + to];
+    const seen = this.links.get(from * this.n + to)?.lastDelivered;
     let message: unknown;
     if (mode === 'garbage') {
       const bytes = new Uint8Array(1 + this.faultRng.int(64));
@@ -702,7 +735,7 @@ class Kernel {
     this.note('phase', -1, -1, 'heal');
     this.blocked.fill(0);
     this.currentConditions = this.baseConditions;
-    this.linkConditions = new Array(this.n * this.n).fill(undefined);
+    this.conditionsEpoch++;
     for (let i = 0; i < this.n; i++) {
       this.pendingCrash[i] = undefined;
       if (this.status[i] === PAUSED) {

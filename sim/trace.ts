@@ -74,11 +74,10 @@ export class Trace {
 
   constructor(private readonly recording: TraceRecording | null) {}
 
-  /** Folds a number into the hash exactly (all 64 bits of the double). */
+  /** Folds a number into the hash (all 64 bits of the double, xor-folded to 32). */
   mixNumber(x: number): void {
     f64[0] = x;
-    this.h1 = mix(this.h1, u32[0]!);
-    this.h2 = mix(this.h2, u32[1]! ^ u32[0]!);
+    this.h1 = mix(this.h1, u32[0]! ^ u32[1]!);
   }
 
   mixInt(x: number): void {
