@@ -775,10 +775,10 @@ class Kernel {
   }
 }
 
+/** Bit rot: one of the low seven bits of one character flips (so ASCII stays ASCII). */
 function corruptChar(record: string, rng: Stream): string {
   if (record.length === 0) return '\u0000';
   const at = rng.int(record.length);
-  const code = record.charCodeAt(at);
-  const replacement = String.fromCharCode(code === 0x7e ? 0x21 : code < 0x21 ? 0x41 : code + 1);
+  const replacement = String.fromCharCode(record.charCodeAt(at) ^ (1 << rng.int(7)));
   return record.slice(0, at) + replacement + record.slice(at + 1);
 }
