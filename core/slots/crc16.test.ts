@@ -62,4 +62,16 @@ describe('crc16 (XMODEM)', () => {
       { numRuns: 500 },
     );
   });
+
+  it('hashes a slice of a string as the UTF-8 of that slice, even when the slice cuts a surrogate pair', () => {
+    const unit = fc.oneof(fc.constantFrom('a', '{', 'é', '語', '😀', '\uD800', '\uDC00'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }));
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 12 }), fc.nat(), fc.nat(), (text, a, b) => {
+        const start = a % (text.length + 1);
+        const end = start + (b % (text.length - start + 1));
+        expect(crc16OfString(text, start, end)).toBe(referenceCrc16(new TextEncoder().encode(text.slice(start, end))));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -27,12 +27,10 @@ function buildTable(): Uint16Array {
 /** CRC16/XMODEM of every byte value; a constant table. */
 export const CRC16_TABLE: Readonly<Uint16Array> = buildTable();
 
-/** Stateless, so one shared instance is as good as a fresh one per call. */
-const utf8 = new TextEncoder();
-
-/** Continues a CRC16/XMODEM register `crc` over `bytes[start..end)`. */
-function crc16Update(crc: number, bytes: Uint8Array, start: number, end: number): number {
+/** CRC16/XMODEM of `bytes[start..end)` (the whole array by default). */
+export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
   const table = CRC16_TABLE;
+  let crc = 0;
   for (let i = start; i < end; i++) {
     // Both indexes are < 256 by construction, so the lookups never miss.
     crc = ((crc << 8) ^ table[((crc >>> 8) ^ bytes[i]!) & 0xff]!) & 0xffff;
@@ -40,30 +38,46 @@ function crc16Update(crc: number, bytes: Uint8Array, start: number, end: number)
   return crc;
 }
 
-/** CRC16/XMODEM of `bytes[start..end)` (the whole array by default). */
-export function crc16(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  return crc16Update(0, bytes, start, end);
-}
-
 /**
- * CRC16/XMODEM of the UTF-8 encoding of `text.slice(start, end)`, exactly as
- * `crc16(new TextEncoder().encode(text.slice(start, end)))` (lone surrogates become U+FFFD).
- *
- * Keys are nearly always ASCII, where a UTF-16 code unit and its UTF-8 byte coincide; so the
- * loop hashes code units directly and allocates nothing until it meets the first code unit
- * >= 0x80, then encodes only the rest of the text and carries on from the same register.
+ * CRC16/XMODEM of the UTF-8 encoding of `text.slice(start, end)`: exactly
+ * `crc16(new TextEncoder().encode(text.slice(start, end)))`, lone surrogates included (they
+ * encode as U+FFFD, as TextEncoder does), but without allocating: keys are hashed on every
+ * routed command, and encoding each into a fresh Uint8Array would cost more than the CRC.
+ * ASCII code units, nearly all of any real key, take the first branch.
  */
 export function crc16OfString(text: string, start = 0, end = text.length): number {
   const table = CRC16_TABLE;
   let crc = 0;
   for (let i = start; i < end; i++) {
     const unit = text.charCodeAt(i);
-    if (unit >= 0x80) {
-      // A surrogate pair never starts before `i` here: every earlier unit was ASCII.
-      const rest = utf8.encode(text.slice(i, end));
-      return crc16Update(crc, rest, 0, rest.length);
+    if (unit < 0x80) {
+      crc = ((crc << 8) ^ table[(crc >>> 8) ^ unit]!) & 0xffff;
+    } else if (unit < 0x800) {
+      crc = crcByte(crc, 0xc0 | (unit >>> 6));
+      crc = crcByte(crc, 0x80 | (unit & 0x3f));
+    } else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < end && isLowSurrogate(text.charCodeAt(i + 1))) {
+      const codePoint = 0x10000 + ((unit - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00);
+      i++;
+      crc = crcByte(crc, 0xf0 | (codePoint >>> 18));
+      crc = crcByte(crc, 0x80 | ((codePoint >>> 12) & 0x3f));
+      crc = crcByte(crc, 0x80 | ((codePoint >>> 6) & 0x3f));
+      crc = crcByte(crc, 0x80 | (codePoint & 0x3f));
+    } else {
+      // A BMP character, or a lone surrogate, which UTF-8 encoders replace with U+FFFD.
+      const codePoint = unit >= 0xd800 && unit <= 0xdfff ? 0xfffd : unit;
+      crc = crcByte(crc, 0xe0 | (codePoint >>> 12));
+      crc = crcByte(crc, 0x80 | ((codePoint >>> 6) & 0x3f));
+      crc = crcByte(crc, 0x80 | (codePoint & 0x3f));
     }
-    crc = ((crc << 8) ^ table[(crc >>> 8) ^ unit]!) & 0xffff;
   }
   return crc;
+}
+
+/** One byte into the register. */
+function crcByte(crc: number, byte: number): number {
+  return ((crc << 8) ^ CRC16_TABLE[(crc >>> 8) ^ byte]!) & 0xffff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }

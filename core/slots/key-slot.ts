@@ -50,7 +50,8 @@ function keySlotOfBytes(key: Uint8Array): number {
  * `{` and `}` are ASCII, and UTF-8 encodes every non-ASCII code point with bytes >= 0x80 only,
  * so the braces sit at the same places among the code units as among the UTF-8 bytes, and the
  * code units between them encode to exactly the bytes between them. The tag can therefore be
- * found on the string itself, and only the hashed part is ever encoded (and only if non-ASCII).
+ * found on the string itself, and the hashed part is fed to the CRC as UTF-8 straight from its
+ * code units (crc16OfString), without encoding it into a buffer.
  */
 function keySlotOfString(key: string): number {
   const open = key.indexOf('{');

@@ -180,7 +180,7 @@ export function replicasOf(state: ClusterState, primaryId: ClusterNodeId): Clust
 }
 
 /** The node serving `slot`, or null when no known node claims it. */
-export function slotOwner(state: ClusterState, slot: number): ClusterNode | null {
+export function slotOwnerNode(state: ClusterState, slot: number): ClusterNode | null {
   if (!isValidSlot(slot)) throw new RangeError(`slot out of range: ${slot}`);
   for (const id of Object.keys(state.nodes).sort()) {
     const node = state.nodes[id]!;

@@ -29,7 +29,7 @@ export {
   sortedNodes,
   primaries,
   replicasOf,
-  slotOwner,
+  slotOwnerNode,
   ownsSlot,
   slotMapOf,
   effectiveConfigEpoch,

@@ -32,7 +32,7 @@ import {
   setMigrating,
   singleNodeCluster,
   slotMapOf,
-  slotOwner,
+  slotOwnerNode,
   updateNode,
 } from './index.ts';
 import { testNodeIds, threeByTwo } from './test-fixtures.ts';
@@ -98,7 +98,7 @@ describe('ClusterState', () => {
   it('single node cluster owns every slot (ember: ClusterState::single_node, owns_slot)', () => {
     const state = singleNodeCluster(clusterNode({ id: idA!, address: nodeAddress('127.0.0.1', 6379) }));
     for (const slot of [0, 1, 866, 12182, 16383]) expect(ownsSlot(state, slot)).toBe(true);
-    expect(slotOwner(state, 42)?.id).toBe(idA);
+    expect(slotOwnerNode(state, 42)?.id).toBe(idA);
     expect(clusterStatus(state).state).toBe('ok');
     expect(checkClusterState(state)).toEqual([]);
   });
@@ -107,7 +107,7 @@ describe('ClusterState', () => {
     const state = createClusterState(clusterNode({ id: idA!, address: nodeAddress('127.0.0.1', 6379) }));
     expect(Object.keys(state.nodes)).toEqual([idA]);
     expect(ownsSlot(state, 0)).toBe(false);
-    expect(slotOwner(state, 0)).toBeNull();
+    expect(slotOwnerNode(state, 0)).toBeNull();
     expect(clusterStatus(state)).toMatchObject({ state: 'fail', slotsAssigned: 0, size: 0, knownNodes: 1 });
   });
 
@@ -119,7 +119,7 @@ describe('ClusterState', () => {
     expect(getNode(state, primaries[0])!.slots).toEqual([{ start: 0, end: 5460 }]);
     expect(checkClusterState(next)).toEqual([]);
     const released = releaseSlots(next, [slotRange(0, 10)]);
-    expect(slotOwner(released, 5)).toBeNull();
+    expect(slotOwnerNode(released, 5)).toBeNull();
     expect(clusterStatus(released)).toMatchObject({ state: 'fail', slotsAssigned: SLOT_COUNT - 11 });
   });
 
@@ -136,7 +136,7 @@ describe('ClusterState', () => {
     const migrating = setMigrating(setImporting(state, 6000, primaries[1]), 10, primaries[1]);
     const next = removeNode(migrating, primaries[1]);
     expect(getNode(next, primaries[1])).toBeUndefined();
-    expect(slotOwner(next, 6000)).toBeNull();
+    expect(slotOwnerNode(next, 6000)).toBeNull();
     expect(getNode(next, replicas[1])).toMatchObject({ role: 'replica', primaryId: null });
     expect(next.migrating).toEqual({});
     expect(next.importing).toEqual({});
