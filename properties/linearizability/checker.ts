@@ -48,13 +48,21 @@ export interface CheckOptions {
   readonly explain?: boolean;
   /** Search steps the explanation may spend, over all failing keys. Default: 2,000,000. */
   readonly explainBudget?: number;
+  /**
+   * Keep checking the other keys after one is found not linearizable, to report every failing
+   * key. Default: false (the verdict is settled; the rest are 'skipped').
+   */
+  readonly allKeys?: boolean;
   /** Milliseconds, read only when `timeoutMs` is set. Default: `performance.now`. */
   readonly clock?: () => number;
 }
 
+/** 'skipped': not searched, because another key had already settled the verdict. */
+export type KeyVerdict = Verdict | 'skipped';
+
 export interface KeyResult {
   readonly key: string;
-  readonly verdict: Verdict;
+  readonly verdict: KeyVerdict;
   /** Operations of this key that the search considered (reads that never returned are dropped: they constrain nothing). */
   readonly operations: number;
   readonly steps: number;
@@ -88,6 +96,8 @@ export interface CheckResult {
 }
 
 const DEFAULT_EXPLAIN_BUDGET = 2_000_000;
+/** Operations listed per failing key in the explanation text (a subset that is not minimal can be long). */
+const EXPLANATION_ROWS = 40;
 
 /** Checks a history. Throws HistoryError when the history itself is malformed (see `validateHistory`). */
 export function checkHistory(history: History, options: CheckOptions = {}): CheckResult {
@@ -101,8 +111,13 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
   let remaining = options.budget ?? Infinity;
   let steps = 0;
   let exhausted: CheckResult['exhausted'];
-  const verdicts = new Map<PartitionInput, { verdict: Verdict; steps: number }>();
+  let failed = false;
+  const verdicts = new Map<PartitionInput, { verdict: KeyVerdict; steps: number }>();
   for (const part of order) {
+    if (failed && options.allKeys !== true) {
+      verdicts.set(part, { verdict: 'skipped', steps: 0 });
+      continue;
+    }
     if (exhausted !== undefined) {
       verdicts.set(part, { verdict: 'unknown', steps: 0 });
       continue;
@@ -114,6 +129,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     steps += result.steps;
     remaining -= result.steps;
     verdicts.set(part, { verdict: verdictOf(result), steps: result.steps });
+    if (result.outcome === 'not-linearizable') failed = true;
     if (result.outcome === 'exhausted') exhausted = exhaustedReason(result.reason);
   }
 
@@ -225,6 +241,8 @@ export function compilePartition(operations: readonly Operation[], indices: read
  * A drop must also keep the suppliers of what the remaining operations saw (see `Suppliers`):
  * otherwise "read -> 0 [40, 90]" alone would be the answer to a stale read, since with the write
  * of 0 gone it cannot be linearized either, and a person would be told that 0 was never written.
+ * "Minimal" is relative to that rule: no single operation can be dropped, keeping the suppliers,
+ * with the rest still failing.
  */
 function minimalFailingSubset(
   operations: readonly Operation[],
@@ -232,43 +250,63 @@ function minimalFailingSubset(
   budget: { remaining: number },
   deadlineReached: (() => boolean) | undefined,
 ): FailingSubset {
-  let current = [...part.indices];
+  const byCall = (a: number, b: number): number => operations[a]!.call - operations[b]!.call || a - b;
+  let current = [...part.indices].sort(byCall);
   const suppliers = new Suppliers(operations, part.indices);
-  const finish = (minimal: boolean): FailingSubset => ({
-    key: part.key,
-    operations: [...current].sort((a, b) => operations[a]!.call - operations[b]!.call || a - b),
-    minimal,
-  });
+  const finish = (minimal: boolean): FailingSubset => ({ key: part.key, operations: [...current].sort(byCall), minimal });
+  /** 'fails', 'passes' (linearizable, or drops a supplier), or null when out of budget. */
+  const attempt = (candidate: readonly number[]): 'fails' | 'passes' | null => {
+    if (budget.remaining <= 0 || deadlineReached?.() === true) return null;
+    if (candidate.length === 0 || !suppliers.allKept(candidate, budget)) return 'passes';
+    const limits: SearchLimits = {
+      maxSteps: budget.remaining,
+      ...(deadlineReached === undefined ? {} : { deadlineReached }),
+    };
+    const result = search(compilePartition(operations, candidate, part.values), part.values, limits);
+    budget.remaining -= result.steps;
+    switch (result.outcome) {
+      case 'not-linearizable':
+        return 'fails';
+      case 'linearizable':
+        return 'passes';
+      case 'exhausted':
+        return null;
+      default:
+        return assertNever(result, 'search result');
+    }
+  };
+
+  // First cut the tail: binary search for a short prefix (in call order) that still fails. A
+  // failure usually shows up at some instant and everything called later is noise, and a prefix
+  // is cheap to rule on. `hi` always fails, so the result is sound even where failing is not
+  // monotone in the prefix.
+  let lo = 0;
+  let hi = current.length;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    const verdict = attempt(current.slice(0, mid));
+    if (verdict === null) {
+      current = current.slice(0, hi);
+      return finish(false);
+    }
+    if (verdict === 'fails') hi = mid;
+    else lo = mid;
+  }
+  current = current.slice(0, hi);
+
   let chunk = Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, current.length / 2))));
   // Each pass either drops something (current shrinks) or halves the chunk; the guard is a backstop.
   for (let guard = 0; guard < 64 + current.length * 64; guard++) {
     let dropped = false;
     for (let start = 0; start < current.length; ) {
       const candidate = [...current.slice(0, start), ...current.slice(start + chunk)];
-      if (budget.remaining <= 0 || deadlineReached?.() === true) return finish(false);
-      const kept = candidate.length > 0 && suppliers.allKept(candidate, budget);
-      if (!kept) {
+      const verdict = attempt(candidate);
+      if (verdict === null) return finish(false);
+      if (verdict === 'fails') {
+        current = candidate;
+        dropped = true;
+      } else {
         start += chunk;
-        continue;
-      }
-      const limits: SearchLimits = {
-        maxSteps: budget.remaining,
-        ...(deadlineReached === undefined ? {} : { deadlineReached }),
-      };
-      const result = search(compilePartition(operations, candidate, part.values), part.values, limits);
-      budget.remaining -= result.steps;
-      switch (result.outcome) {
-        case 'not-linearizable':
-          current = candidate;
-          dropped = true;
-          break;
-        case 'linearizable':
-          start += chunk;
-          break;
-        case 'exhausted':
-          return finish(false);
-        default:
-          assertNever(result, 'search result');
       }
     }
     if (chunk > 1) chunk = Math.floor(chunk / 2);
@@ -278,37 +316,48 @@ function minimalFailingSubset(
 }
 
 /**
- * Who supplied what an operation saw. A read of v (or a cas that swapped from v) needs one of the
- * operations that wrote exactly v, if the key had any; and every append whose suffix occurs in v.
- * The append rule over-approximates (a short suffix may occur by chance), which can only make an
- * explanation larger, never wrong.
+ * Who supplied what an operation saw, so that greedy deletion keeps the failure it started from
+ * instead of drifting to one it made by deleting (a heuristic: it over-approximates what is
+ * needed, which can only make an explanation larger, never wrong).
+ * - A read of v (or a cas that swapped from v) needs one of the writes that could have produced
+ *   v: a write of exactly v, or on a key with appends, of a prefix of v, called before the reader
+ *   returned; and every append whose suffix occurs in v.
+ * - A cas that failed needs one of the writes of another value that could have come after a write
+ *   of its expected value (when there is one): what made the value differ.
  */
 class Suppliers {
   private readonly needsOneOf = new Map<number, readonly number[]>();
   private readonly needsAll = new Map<number, readonly number[]>();
 
   constructor(operations: readonly Operation[], indices: readonly number[]) {
-    const writers = new Map<string, number[]>();
-    const appends: number[] = [];
+    const writers: { i: number; value: string; call: number; end: number }[] = [];
+    const appends: { i: number; value: string; call: number }[] = [];
     for (const i of indices) {
       const o = operations[i]!;
-      if (o.op === 'write' || o.op === 'put' || o.op === 'cas') {
-        const list = writers.get(o.value);
-        if (list === undefined) writers.set(o.value, [i]);
-        else list.push(i);
-      }
-      if (o.op === 'append' && o.value.length > 0) appends.push(i);
+      const end = o.return ?? Infinity;
+      if (o.op === 'write' || o.op === 'put' || (o.op === 'cas' && o.output !== false)) writers.push({ i, value: o.value, call: o.call, end });
+      if (o.op === 'append' && o.value.length > 0) appends.push({ i, value: o.value, call: o.call });
     }
+    const hasAppends = appends.length > 0;
     for (const i of indices) {
-      const seen = observed(operations[i]!);
-      if (seen === null) continue;
-      const exact = writers.get(seen);
-      if (exact !== undefined) this.needsOneOf.set(i, exact);
-      const parts = appends.filter((a) => {
-        const o = operations[a]!;
-        return o.op === 'append' && seen.includes(o.value);
-      });
-      if (parts.length > 0) this.needsAll.set(i, parts);
+      const o = operations[i]!;
+      if (o.return === null) continue;
+      const before = o.return;
+      const seen = observed(o);
+      if (seen !== null) {
+        const sources = writers.filter(
+          (w) => w.i !== i && w.call <= before && (w.value === seen || (hasAppends && w.value.length > 0 && seen.startsWith(w.value))),
+        );
+        if (sources.length > 0) this.needsOneOf.set(i, sources.map((w) => w.i));
+        const parts = appends.filter((a) => a.call <= before && seen.includes(a.value));
+        if (parts.length > 0) this.needsAll.set(i, parts.map((a) => a.i));
+      } else if (o.op === 'cas' && o.output === false) {
+        const expected = o.expected;
+        const ofExpected = writers.filter((w) => w.value === expected && w.call <= before);
+        if (ofExpected.length === 0) continue;
+        const others = writers.filter((w) => w.value !== expected && w.call <= before && ofExpected.some((e) => !(w.end < e.call)));
+        if (others.length > 0) this.needsOneOf.set(i, others.map((w) => w.i));
+      }
     }
   }
 
@@ -336,9 +385,8 @@ class Suppliers {
   }
 }
 
-/** The non-null value an operation saw and relied on, if any. */
+/** The non-null value an operation that returned saw and relied on, if any. */
 function observed(o: Operation): string | null {
-  if (o.return === null) return null;
   switch (o.op) {
     case 'read':
     case 'get':
@@ -400,7 +448,7 @@ export function describeOperations(history: History, indices: readonly number[])
     const o = history.operations[i]!;
     return [`op ${i}`, `client ${typeof o.client === 'string' ? JSON.stringify(o.client) : o.client}`, `[${o.call}, ${o.return ?? '∞'}]`, describeOperation(o)];
   });
-  const widths = [0, 1, 2].map((c) => Math.max(0, ...rows.map((r) => r[c]!.length)));
+  const widths = [0, 1, 2].map((c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
   return rows.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join('  '));
 }
 
@@ -411,11 +459,13 @@ function explanationText(history: History, failures: readonly FailingSubset[]): 
     const n = f.operations.length;
     const why = f.minimal
       ? n === 1
-        ? 'this operation cannot be linearized even alone (it saw a value that no operation wrote):'
-        : `these ${n} operations cannot all be linearized (dropping any one of them, other than a write another one read from, makes the rest linearizable):`
+        ? 'this operation cannot be linearized even alone (no operation called before it returned wrote the value it saw):'
+        : `these ${n} operations cannot all be linearized (dropping any one of them, except one that wrote what another read, makes the rest linearizable):`
       : `these ${n} operations cannot all be linearized (the explanation budget ran out before they were minimal):`;
     lines.push(`${where}: ${why}`);
-    for (const row of describeOperations(history, f.operations)) lines.push(`  ${row}`);
+    const shown = f.operations.slice(0, EXPLANATION_ROWS);
+    for (const row of describeOperations(history, shown)) lines.push(`  ${row}`);
+    if (shown.length < n) lines.push(`  … and ${n - shown.length} more (all are listed in failures[].operations)`);
   }
   return lines.join('\n');
 }

@@ -76,13 +76,14 @@ export function executePlan(model: 'register' | 'kv', plan: readonly PlannedOp[]
         body = { op: 'read', output: current };
         break;
       case 'write': {
-        const value = `v${k}`;
+        const value = `<v${k}>`;
         if (applies) setValue(store, written, key, value);
         body = { op: 'write', value };
         break;
       }
       case 'append': {
-        // Brackets keep every appended token apart: no concatenation can equal a written value.
+        // Delimiters keep every written value and appended token apart: no value is a prefix of
+        // another, and no concatenation spells a written value.
         const value = `[a${k}]`;
         if (applies) setValue(store, written, key, (current ?? '') + value);
         body = { op: 'append', value };
@@ -91,7 +92,7 @@ export function executePlan(model: 'register' | 'kv', plan: readonly PlannedOp[]
       case 'cas': {
         const earlier = written.get(key) ?? [];
         const expected = p.casHit && current !== null ? current : earlier.length > 0 ? earlier[p.pick % earlier.length]! : 'none';
-        const value = `v${k}`;
+        const value = `<v${k}>`;
         const ok = current === expected;
         if (ok && applies) setValue(store, written, key, value);
         body = { op: 'cas', expected, value, output: ok };

@@ -14,8 +14,8 @@
  *   lift/unlift, where Porcupine rehashes the whole bitset) mixed with the state, and compares the
  *   full bitset and state on a hash match, so a collision never prunes wrongly.
  *
- * Both models compile to one cell model whose state is an interned value id (0 = null, "never
- * written"). Ids make states cheap to compare and hash; `append` builds new strings, interned too.
+ * Both models compile to one cell model whose state is a value id (0 = null, "never written"; see
+ * ValueTable). Ids make states cheap to compare and hash.
  *
  * Operations that never returned have `ret = +Infinity`, output unknown (every output is legal),
  * and may also never take effect: once every operation that did return is linearized, the rest
@@ -40,42 +40,189 @@ export const UNKNOWN_OUTPUT = -1;
 export const CAS_OK = 1;
 export const CAS_FAILED = 0;
 
-/** Interns the strings a partition mentions, and the states `append` builds, as small integers. */
+/**
+ * The model's values and states as small integers. Id 0 is null. Strings the history mentions
+ * are "literals", interned by content, so two literals are equal iff their ids are. A state that
+ * `append` builds is a node (parent state, suffix literal) carrying its length and two rolling
+ * hashes, so appending is O(1) and never builds a string: on an append-heavy key the search meets
+ * millions of states, and materializing each as a string cost most of its time.
+ *
+ * Two nodes (or a node and a literal) may spell the same string. The search then treats them as
+ * different states, which only costs pruning, never correctness. Where equality matters (a read's
+ * output, a cas' expected value) `sameValue` compares exactly: length and hashes first, then the
+ * characters, remembering a verified match on the node.
+ */
 export class ValueTable {
   private readonly ids = new Map<string, number>();
-  private readonly strings: (string | null)[] = [null];
-  private readonly appendMemo = new Map<number, number>();
+  private readonly literals: (string | null)[] = [null];
+  // Per id (literal or node): length, two polynomial hashes mod 2^32, and for nodes the parent and
+  // suffix. `matched` holds the literal a node was verified equal to, or -1.
+  private length = new Int32Array(1024);
+  private hashA = new Int32Array(1024);
+  private hashB = new Int32Array(1024);
+  private parent = new Int32Array(1024);
+  private suffix = new Int32Array(1024);
+  private matched = new Int32Array(1024);
+  // Literal only: BASE^length mod 2^32, to extend a hash by this literal in O(1).
+  private powA = new Int32Array(1024);
+  private powB = new Int32Array(1024);
+  private count = 1;
+  private readonly appended = new IntPairMap();
+
+  constructor() {
+    this.parent[0] = -1;
+    this.matched[0] = -1;
+  }
 
   intern(s: string): number {
     const known = this.ids.get(s);
     if (known !== undefined) return known;
-    const id = this.strings.length;
-    this.strings.push(s);
+    const id = this.allocate();
+    this.literals[id] = s;
     this.ids.set(s, id);
-    return id;
-  }
-
-  get(id: number): string | null {
-    const s = this.strings[id];
-    if (s === undefined) throw new RangeError(`no value with id ${id}`);
-    return s;
-  }
-
-  /** The id of `state + suffix` (a null state appends to ""). Memoized: backtracking repeats it a lot. */
-  append(state: number, suffix: number): number {
-    const memoizable = suffix < APPEND_MEMO_STRIDE && state < APPEND_MEMO_STRIDE;
-    const memoKey = state * APPEND_MEMO_STRIDE + suffix;
-    if (memoizable) {
-      const known = this.appendMemo.get(memoKey);
-      if (known !== undefined) return known;
+    let ha = 0;
+    let hb = 0;
+    let pa = 1;
+    let pb = 1;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      ha = (Math.imul(ha, HASH_BASE_A) + c) | 0;
+      hb = (Math.imul(hb, HASH_BASE_B) + c) | 0;
+      pa = Math.imul(pa, HASH_BASE_A);
+      pb = Math.imul(pb, HASH_BASE_B);
     }
-    const id = this.intern((this.get(state) ?? '') + (this.get(suffix) ?? ''));
-    if (memoizable) this.appendMemo.set(memoKey, id);
+    this.length[id] = s.length;
+    this.hashA[id] = ha;
+    this.hashB[id] = hb;
+    this.powA[id] = pa;
+    this.powB[id] = pb;
+    this.parent[id] = -1;
+    this.matched[id] = -1;
     return id;
+  }
+
+  /** The string a value id stands for (null for id 0). Builds it for an appended state. */
+  get(id: number): string | null {
+    if (id === NULL_ID) return null;
+    if (id < 0 || id >= this.count) throw new RangeError(`no value with id ${id}`);
+    const parts: string[] = [];
+    let at = id;
+    for (let guard = 0; guard <= this.count && this.parent[at] !== -1; guard++) {
+      parts.push(this.literals[this.suffix[at]!] ?? '');
+      at = this.parent[at]!;
+    }
+    parts.push(this.literals[at] ?? '');
+    return parts.reverse().join('');
+  }
+
+  /** The state `state + suffix`, where `suffix` is a literal (a null or empty state appends to ""). */
+  append(state: number, suffix: number): number {
+    if (state === NULL_ID || this.length[state] === 0) return suffix;
+    if (this.length[suffix] === 0) return state;
+    const known = this.appended.get(state, suffix);
+    if (known !== -1) return known;
+    const id = this.allocate();
+    this.parent[id] = state;
+    this.suffix[id] = suffix;
+    this.length[id] = this.length[state]! + this.length[suffix]!;
+    this.hashA[id] = (Math.imul(this.hashA[state]!, this.powA[suffix]!) + this.hashA[suffix]!) | 0;
+    this.hashB[id] = (Math.imul(this.hashB[state]!, this.powB[suffix]!) + this.hashB[suffix]!) | 0;
+    this.matched[id] = -1;
+    this.appended.set(state, suffix, id);
+    return id;
+  }
+
+  /** Whether the state spells exactly the literal `literal` (or both are null). */
+  sameValue(state: number, literal: number): boolean {
+    if (state === literal) return true;
+    if (state === NULL_ID || literal === NULL_ID) return false;
+    // Two literals are equal only when their ids are.
+    if (this.parent[state] === -1) return false;
+    if (this.matched[state] === literal) return true;
+    if (this.length[state] !== this.length[literal] || this.hashA[state] !== this.hashA[literal] || this.hashB[state] !== this.hashB[literal]) {
+      return false;
+    }
+    if (this.get(state) !== this.literals[literal]) return false;
+    this.matched[state] = literal;
+    return true;
+  }
+
+  private allocate(): number {
+    if (this.count === this.length.length) {
+      const size = this.count * 2;
+      this.length = growInt32(this.length, size);
+      this.hashA = growInt32(this.hashA, size);
+      this.hashB = growInt32(this.hashB, size);
+      this.parent = growInt32(this.parent, size);
+      this.suffix = growInt32(this.suffix, size);
+      this.matched = growInt32(this.matched, size);
+      this.powA = growInt32(this.powA, size);
+      this.powB = growInt32(this.powB, size);
+    }
+    return this.count++;
   }
 }
-// 2^26: state * stride + suffix stays a safe integer for any ids below the stride.
-const APPEND_MEMO_STRIDE = 67_108_864;
+const HASH_BASE_A = 0x01000193;
+const HASH_BASE_B = 0x5bd1e995;
+
+/** A map from pairs of non-negative int32s to non-negative int32s (open addressing). */
+class IntPairMap {
+  private keysA = new Int32Array(1024).fill(-1);
+  private keysB = new Int32Array(1024);
+  private vals = new Int32Array(1024);
+  private mask = 1023;
+  private size = 0;
+
+  get(a: number, b: number): number {
+    let slot = pairHash(a, b) & this.mask;
+    for (;;) {
+      const ka = this.keysA[slot]!;
+      if (ka === -1) return -1;
+      if (ka === a && this.keysB[slot] === b) return this.vals[slot]!;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  set(a: number, b: number, value: number): void {
+    let slot = pairHash(a, b) & this.mask;
+    while (this.keysA[slot] !== -1 && !(this.keysA[slot] === a && this.keysB[slot] === b)) slot = (slot + 1) & this.mask;
+    if (this.keysA[slot] === -1) this.size++;
+    this.keysA[slot] = a;
+    this.keysB[slot] = b;
+    this.vals[slot] = value;
+    if (this.size * 2 > this.keysA.length) this.rehash();
+  }
+
+  private rehash(): void {
+    const oldA = this.keysA;
+    const oldB = this.keysB;
+    const oldV = this.vals;
+    const size = oldA.length * 2;
+    this.keysA = new Int32Array(size).fill(-1);
+    this.keysB = new Int32Array(size);
+    this.vals = new Int32Array(size);
+    this.mask = size - 1;
+    for (let i = 0; i < oldA.length; i++) {
+      const a = oldA[i]!;
+      if (a === -1) continue;
+      let slot = pairHash(a, oldB[i]!) & this.mask;
+      while (this.keysA[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.keysA[slot] = a;
+      this.keysB[slot] = oldB[i]!;
+      this.vals[slot] = oldV[i]!;
+    }
+  }
+}
+
+function pairHash(a: number, b: number): number {
+  return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
+}
+
+function growInt32(a: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(capacity);
+  b.set(a);
+  return b;
+}
 
 /** One partition's operations as parallel arrays (struct of arrays: the hot loop reads them). */
 export interface Partition {
@@ -102,7 +249,10 @@ export interface SearchLimits {
 }
 
 export type SearchResult =
-  /** `order`: the returned operations in one valid linearization order (partition indices). */
+  /**
+   * `order`: a valid linearization (partition indices): every operation that returned, and those
+   * that never returned but had to take effect; the others are left out (they never happened).
+   */
   | { readonly outcome: 'linearizable'; readonly steps: number; readonly order: readonly number[] }
   | { readonly outcome: 'not-linearizable'; readonly steps: number }
   | { readonly outcome: 'exhausted'; readonly steps: number; readonly reason: 'steps' | 'deadline' | 'memory' };
@@ -116,12 +266,12 @@ export function stepCell(p: Partition, values: ValueTable, state: number, op: nu
   switch (kind) {
     case READ: {
       const out = p.output[op]!;
-      return out === UNKNOWN_OUTPUT || out === state ? state : -1;
+      return out === UNKNOWN_OUTPUT || values.sameValue(state, out) ? state : -1;
     }
     case WRITE:
       return p.value[op]!;
     case CAS: {
-      const matches = state === p.expected[op]!;
+      const matches = values.sameValue(state, p.expected[op]!);
       const out = p.output[op]!;
       if (out === UNKNOWN_OUTPUT) return matches ? p.value[op]! : state;
       if (out === CAS_OK) return matches ? p.value[op]! : -1;
@@ -342,9 +492,9 @@ class VisitedSet {
 
   private growEntries(): void {
     const capacity = this.h1s.length * 2;
-    this.h1s = grow(this.h1s, capacity);
-    this.h2s = grow(this.h2s, capacity);
-    this.states = grow(this.states, capacity);
+    this.h1s = growInt32(this.h1s, capacity);
+    this.h2s = growInt32(this.h2s, capacity);
+    this.states = growInt32(this.states, capacity);
     const bits = new Uint32Array(capacity * this.words);
     bits.set(this.bits);
     this.bits = bits;
@@ -364,8 +514,3 @@ class VisitedSet {
   }
 }
 
-function grow(a: Int32Array<ArrayBuffer>, capacity: number): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(capacity);
-  b.set(a);
-  return b;
-}

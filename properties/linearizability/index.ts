@@ -1,0 +1,31 @@
+/**
+ * Linearizability checking of client histories: the public surface. See README.md in this folder.
+ */
+export {
+  checkHistory,
+  type CheckOptions,
+  type CheckResult,
+  type Explanation,
+  type FailingSubset,
+  type KeyResult,
+  type KeyVerdict,
+  type Verdict,
+} from './checker.ts';
+export {
+  HistoryError,
+  describeOperation,
+  parseHistory,
+  parseHistoryText,
+  validateHistory,
+  type ClientId,
+  type History,
+  type KvOperation,
+  type ModelName,
+  type Operation,
+  type ParseResult,
+  type RegisterOperation,
+  type Timing,
+} from './history.ts';
+export { contextAround, renderHtml, renderTimeline, type HtmlOptions, type TimelineOptions } from './render.ts';
+export { ConvertError, fromKnossosOps, fromPorcupineEtcdLog, fromPorcupineKvLog } from './convert.ts';
+export { executePlan, randomPlan, type Execution, type PlannedOp, type RandomPlanOptions } from './generate.ts';
