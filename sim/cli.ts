@@ -229,7 +229,7 @@ function violationLines(r: JobResult, shown: number): string[] {
     for (const e of r.trace.slice(-shown)) lines.push(`  ${formatEntry(e)}`);
   }
   if (r.reportPath) {
-    lines.push('', `Report:  ${rel(r.reportPath)}`, `Replay:  npm run sim -- --replay ${rel(r.reportPath)}`);
+    lines.push('', `Report:  ${rel(r.reportPath)}`, `Replay:  npm run sim -- --replay ${rel(r.reportPath)}`, `HTML:    npm run report -- ${rel(r.reportPath)}`);
   }
   return lines;
 }
