@@ -4,11 +4,12 @@
  */
 import type { Scenario } from '../sim/scenario.ts';
 import { maxGossipScenario } from './maxgossip.ts';
+import { raftMembershipScenario, raftScenario } from './raft/index.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
-export const defaultScenarioName = 'maxgossip';
+export const defaultScenarioName = 'raft';
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

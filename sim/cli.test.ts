@@ -6,8 +6,10 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 
-function sim(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+/** Runs the CLI; `--scenario maxgossip` (fast, with simple bugs) unless the test names a scenario or replays. */
+function sim(args: string[], defaults = true) {
+  const pinned = defaults && !args.includes('--scenario') && !args.includes('--replay') ? ['--scenario', 'maxgossip', ...args] : args;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', ...pinned], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const json = (args: string[]) => {
@@ -115,6 +117,11 @@ describe('npm run sim', () => {
     }
     // The good report is untouched by all this.
     expect(JSON.parse(readFileSync(good, 'utf8'))).toEqual(report);
+  });
+
+  it('runs the most complete scenario by default', () => {
+    const r = JSON.parse(sim(['--seed', '1', '--json'], false).stdout);
+    expect(r.scenario).toBe('raft');
   });
 
   it('lists scenarios and bugs, and --help names every flag of the contract', () => {

@@ -22,8 +22,9 @@ export function lastTerm(log: RaftLog<unknown>): number {
 /** The term of the entry at `index`; null when it is beyond the log or compacted into the snapshot. */
 export function termAt(log: RaftLog<unknown>, index: number): number | null {
   if (index === log.snapshotIndex) return log.snapshotTerm;
+  if (index < log.snapshotIndex) return null;
   const entry = log.entries[index - log.snapshotIndex - 1];
-  return entry === undefined || index < log.snapshotIndex ? null : entry.term;
+  return entry === undefined ? null : entry.term;
 }
 
 export function entryAt<Cmd>(log: RaftLog<Cmd>, index: number): LogEntry<Cmd> | undefined {

@@ -298,9 +298,9 @@ export type RaftObservation =
   | { readonly kind: 'snapshotTaken'; readonly node: NodeId; readonly index: number; readonly term: number }
   | { readonly kind: 'snapshotInstalled'; readonly node: NodeId; readonly index: number; readonly term: number }
   | { readonly kind: 'membership'; readonly node: NodeId; readonly voters: readonly NodeId[]; readonly index: number }
-  /** Rebuilt from durable state at start. */
+  /** Rebuilt from durable state at a start (boot on an empty disk, or restart after a crash). */
   | {
-      readonly kind: 'restarted';
+      readonly kind: 'started';
       readonly node: NodeId;
       readonly term: number;
       readonly votedFor: NodeId | null;

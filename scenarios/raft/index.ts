@@ -1,0 +1,148 @@
+/**
+ * Raft scenarios: a replicated key-value store (core/raft) under swarm faults, with clients
+ * running a random workload whose history must be linearizable.
+ *
+ *   raft             3-5 servers, 2-4 clients, a few leadership transfers; 10 s of faults, 5 s quiet
+ *   raft-membership  5 servers of which 3 start as voters; servers are added and removed one at
+ *                    a time while the faults run
+ *
+ * Every option a run uses is drawn from the seed in `configure` and stored in the config's
+ * options (swarm testing): cluster size, snapshot interval, batch size, PreVote and CheckQuorum
+ * on or off, how clients read, and the operator's schedule.
+ */
+import type { NodeId, Rng } from '../../sim/protocol.ts';
+import type { RunConfig, Scenario, TimedCommand, World } from '../../sim/scenario.ts';
+import { allFaultKinds } from '../../sim/faults.ts';
+import { nodeIds, swarmConfig } from '../../sim/configure.ts';
+import { RAFT_BUGS, createKvClientProtocol, createKvRaftProtocol, isRaftBug, type RaftCommand } from '../../core/raft/index.ts';
+import type { KvCommand } from '../../core/raft/kv.ts';
+import { raftCheckers } from '../../properties/raft/invariants.ts';
+
+export interface RaftScenarioOptions {
+  /** All servers, sorted. */
+  readonly servers: readonly NodeId[];
+  /** The bootstrap voters (the rest join through membership changes). */
+  readonly voters: readonly NodeId[];
+  readonly clients: readonly NodeId[];
+  /** Per client, the weights of its operation kinds (some clients mostly read: they notice stale reads). */
+  readonly clientMixes: readonly { readonly get: number; readonly put: number; readonly append: number; readonly cas: number }[];
+  readonly opsPerClient: number;
+  /** How long a client waits for an answer before it tries the next server. */
+  readonly requestTimeoutMs: number;
+  readonly keys: readonly string[];
+  readonly snapshotEveryEntries: number;
+  readonly maxEntriesPerMessage: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly readMode: 'readIndex' | 'log';
+  /** Operator commands, sent to every server at `atMs` (only the leader acts on them). */
+  readonly operations: readonly { readonly atMs: number; readonly command: RaftCommand<KvCommand> }[];
+}
+
+const DURATION_MS = 10_000;
+const QUIET_MS = 5_000;
+const faultKinds = allFaultKinds; // every kind but `forge`: Raft messages are not authenticated
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[rng.int(items.length)] as T;
+}
+
+function drawOptions(rng: Rng, membership: boolean): RaftScenarioOptions {
+  const servers = nodeIds('n', membership ? 5 : 3 + rng.int(3));
+  const voters = membership ? servers.slice(0, 3) : servers;
+  const clients = nodeIds('c', 2 + rng.int(3));
+  const operations: { atMs: number; command: RaftCommand<KvCommand> }[] = [];
+  const count = membership ? 4 + rng.int(5) : rng.int(4);
+  for (let k = 0; k < count; k++) {
+    const atMs = 500 + rng.int(DURATION_MS - 1_000);
+    const node = pick(rng, servers);
+    const command: RaftCommand<KvCommand> = membership
+      ? rng.next() < 0.5
+        ? { type: 'addServer', node }
+        : { type: 'removeServer', node }
+      : { type: 'transferLeadership', to: node };
+    operations.push({ atMs, command });
+  }
+  operations.sort((a, b) => a.atMs - b.atMs);
+  return {
+    servers,
+    voters,
+    clients,
+    clientMixes: clients.map(() => (rng.next() < 0.3 ? { get: 1, put: 0, append: 0, cas: 0 } : { get: 4, put: 3, append: 1, cas: 2 })),
+    requestTimeoutMs: pick(rng, [150, 300, 500]),
+    opsPerClient: 60 + rng.int(60),
+    keys: ['a', 'b', 'c'].slice(0, 1 + rng.int(3)),
+    snapshotEveryEntries: pick(rng, [0, 5, 20, 100]),
+    maxEntriesPerMessage: pick(rng, [1, 3, 64]),
+    preVote: rng.next() < 0.5,
+    checkQuorum: rng.next() < 0.5,
+    readMode: rng.next() < 0.8 ? 'readIndex' : 'log',
+    operations,
+  };
+}
+
+function configure(name: string, membership: boolean) {
+  return (seed: number, rng: Rng, bug: string | null): RunConfig => {
+    const options = drawOptions(rng, membership);
+    return swarmConfig({
+      scenario: name,
+      seed,
+      bug,
+      options: { ...options },
+      servers: options.servers,
+      kinds: faultKinds,
+      durationMs: DURATION_MS,
+      quietMs: QUIET_MS,
+    });
+  };
+}
+
+/** The world a config describes: servers, clients, the operator's commands and every Raft checker. */
+export function buildRaftWorld(config: RunConfig): World {
+  const o = config.options as unknown as RaftScenarioOptions;
+  if (config.bug !== null && !isRaftBug(config.bug)) throw new Error(`unknown raft bug ${config.bug}`);
+  const server = createKvRaftProtocol({
+    voters: o.voters,
+    snapshotEveryEntries: o.snapshotEveryEntries,
+    maxEntriesPerMessage: o.maxEntriesPerMessage,
+    preVote: o.preVote,
+    checkQuorum: o.checkQuorum,
+    bugs: config.bug === null ? [] : [config.bug],
+  });
+  const client = (k: number) =>
+    createKvClientProtocol({
+      servers: o.servers,
+      readMode: o.readMode,
+      requestTimeoutMs: o.requestTimeoutMs,
+      maxAttempts: 10,
+      workload: { operations: o.opsPerClient, keys: o.keys, thinkMsMin: 10, thinkMsMax: 150, mix: o.clientMixes[k] ?? { get: 4, put: 3, append: 1, cas: 2 } },
+    });
+  const commands: TimedCommand[] = [];
+  for (const op of o.operations) for (const node of o.servers) commands.push({ atMs: op.atMs, node, command: op.command });
+  return {
+    nodes: [
+      ...o.servers.map((id) => ({ id, protocol: server, faultable: true, role: 'server' })),
+      ...o.clients.map((id, k) => ({ id, protocol: client(k), faultable: false, role: 'client' })),
+    ],
+    commands,
+    checkers: raftCheckers({ durationMs: config.durationMs, quietMs: config.quietMs }),
+  };
+}
+
+export const raftScenario: Scenario = {
+  name: 'raft',
+  description: 'Raft key-value store: 3-5 servers, 2-4 clients (linearizability checked), leader transfers; swarm faults incl. torn writes',
+  bugs: RAFT_BUGS,
+  faultKinds,
+  configure: configure('raft', false),
+  build: buildRaftWorld,
+};
+
+export const raftMembershipScenario: Scenario = {
+  name: 'raft-membership',
+  description: 'Raft key-value store with single-server membership changes: 5 servers, 3 voters at first; swarm faults',
+  bugs: RAFT_BUGS,
+  faultKinds,
+  configure: configure('raft-membership', true),
+  build: buildRaftWorld,
+};
