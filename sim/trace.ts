@@ -121,7 +121,7 @@ export class Trace {
       node: node >= 0 ? names[node]! : null,
       ...(peer >= 0 ? { peer: names[peer]! } : {}),
       ...(msg >= 0 ? { msg } : {}),
-      ...(detail !== undefined ? { detail } : {}),
+      ...(detail !== undefined ? { detail: readable(detail) } : {}),
     };
     this.entries.push(entry);
     if (this.entries.length > r.capacity * 2) {
@@ -141,6 +141,23 @@ export class Trace {
     const extra = Math.max(0, this.entries.length - cap);
     return { entries: this.entries.slice(extra), omitted: this.dropped + extra };
   }
+}
+
+/**
+ * Binary messages as a person reads them: `{ bytes: 42, hex: '01a0ff…' }` instead of JSON's
+ * `{"0":1,"1":160,...}`. Applied to recorded entries only (the hash never sees it), one level deep.
+ */
+function readable(detail: unknown): unknown {
+  if (detail instanceof Uint8Array) return { bytes: detail.length, hex: Buffer.from(detail).toString('hex') };
+  if (typeof detail === 'object' && detail !== null && !Array.isArray(detail)) {
+    const o = detail as Record<string, unknown>;
+    if (Object.values(o).some((v) => v instanceof Uint8Array)) {
+      const copy: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(o)) copy[k] = v instanceof Uint8Array ? readable(v) : v;
+      return copy;
+    }
+  }
+  return detail;
 }
 
 /**
