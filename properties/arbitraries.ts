@@ -16,7 +16,7 @@ import { sortFaults, type FaultEvent, type FaultKind } from '../sim/faults.ts';
 import type { LinkConditions } from '../sim/network.ts';
 import { configFor } from '../sim/run.ts';
 
-export interface CaseShape<O extends Record<string, unknown> = Record<string, unknown>> {
+export interface CaseShape<O extends object = Record<string, unknown>> {
   /** The scenario's own options: cluster shape, workload size. */
   readonly options: fc.Arbitrary<O>;
   /** The servers faults may target, for given options. */
@@ -28,6 +28,11 @@ export interface CaseShape<O extends Record<string, unknown> = Record<string, un
   readonly durationMs: number;
   /** At most this many fault events (before the swarm switches drop some). */
   readonly maxFaults?: number;
+  /**
+   * The faulty phase's link conditions for given options, when a scenario's checkers depend on
+   * them (e.g. false positives bounded by the loss rate); otherwise they are generated.
+   */
+  networkFor?(options: O): Partial<LinkConditions>;
 }
 
 export interface NetworkCase {
@@ -36,7 +41,7 @@ export interface NetworkCase {
   readonly latencyMaxMs: number;
 }
 
-export interface RunCase<O extends Record<string, unknown> = Record<string, unknown>> {
+export interface RunCase<O extends object = Record<string, unknown>> {
   readonly seed: number;
   readonly options: O;
   /** The fault kinds this case switched on. */
@@ -118,7 +123,7 @@ export function faultArb(nodes: readonly NodeId[], durationMs: number, kinds: re
   return fc.oneof(...arbs);
 }
 
-export function runCaseArb<O extends Record<string, unknown>>(shape: CaseShape<O>): fc.Arbitrary<RunCase<O>> {
+export function runCaseArb<O extends object>(shape: CaseShape<O>): fc.Arbitrary<RunCase<O>> {
   return fc.record({
     seed: fc.nat({ max: 2 ** 31 - 1 }),
     options: shape.options,
@@ -128,7 +133,7 @@ export function runCaseArb<O extends Record<string, unknown>>(shape: CaseShape<O
       duplicateRate: fc.integer({ min: 0, max: 10 }).map((p) => p / 100),
       latencyMaxMs: fc.integer({ min: 1, max: 30 }),
     }),
-    faults: fc.array(faultArb(shape.maxServers, shape.durationMs, shape.kinds), { maxLength: shape.maxFaults ?? 60, size: 'large' }),
+    faults: shape.kinds.length === 0 ? fc.constant([]) : fc.array(faultArb(shape.maxServers, shape.durationMs, shape.kinds), { maxLength: shape.maxFaults ?? 60, size: 'large' }),
   });
 }
 
@@ -171,21 +176,23 @@ export function applicableFaults(c: RunCase, servers: readonly NodeId[]): FaultE
 }
 
 /** The run config a case describes: the scenario's config for the seed, with the case's shape, network and faults. */
-export function caseConfig<O extends Record<string, unknown>>(scenario: Scenario, shape: CaseShape<O>, c: RunCase<O>, bug: string | null): RunConfig {
+export function caseConfig<O extends object>(scenario: Scenario, shape: CaseShape<O>, c: RunCase<O>, bug: string | null): RunConfig {
   const base = configFor(scenario, c.seed, bug);
+  // The case's network conditions hold for the faulty phase: they are a fault event at 0 ms, so
+  // the final heal restores the scenario's calm base and liveness is judged on a calm network.
+  const conditions: FaultEvent = {
+    atMs: 0,
+    type: 'network',
+    conditions: shape.networkFor?.(c.options) ?? {
+      lossRate: c.network.lossRate,
+      duplicateRate: c.network.duplicateRate,
+      latency: { kind: 'uniform', minMs: Math.min(1, c.network.latencyMaxMs), maxMs: c.network.latencyMaxMs },
+    },
+  };
   const faults = applicableFaults(c as unknown as RunCase, shape.servers(c.options));
   return {
     ...base,
     options: { ...base.options, ...c.options, swarm: { enabled: c.enabled, source: 'property' } },
-    network: {
-      ...base.network,
-      base: {
-        ...base.network.base,
-        lossRate: c.network.lossRate,
-        duplicateRate: c.network.duplicateRate,
-        latency: { kind: 'uniform', minMs: Math.min(1, c.network.latencyMaxMs), maxMs: c.network.latencyMaxMs },
-      },
-    },
-    faults,
+    faults: [conditions, ...faults],
   };
 }

@@ -37,7 +37,7 @@ export interface PropertyOutcome {
   readonly reportPath: string | null;
 }
 
-export function checkScenario<O extends Record<string, unknown>>(scenario: Scenario, shape: CaseShape<O>, options: PropertyOptions): PropertyOutcome {
+export function checkScenario<O extends object>(scenario: Scenario, shape: CaseShape<O>, options: PropertyOptions): PropertyOutcome {
   const bug = options.bug ?? null;
   const toConfig = (c: RunCase<O>) => caseConfig(scenario, shape, c, bug);
   const property = fc.property(runCaseArb(shape), (c) => runConfig(scenario, toConfig(c)).violation === null);

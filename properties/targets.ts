@@ -8,6 +8,14 @@ import { allFaultKinds } from '../sim/faults.ts';
 import { nodeIds } from '../sim/configure.ts';
 import type { CaseShape } from './arbitraries.ts';
 import { maxGossipScenario } from '../scenarios/maxgossip.ts';
+import { swimOptions, swimScenarios, type SwimOptions } from '../scenarios/swim.ts';
+
+const swim = (name: string): Scenario => {
+  const s = swimScenarios.find((x) => x.name === name);
+  if (!s) throw new Error(`no scenario ${name}`);
+  return s;
+};
+const swimServers = (o: SwimOptions) => nodeIds('n', o.nodes);
 
 export interface PropertyTarget {
   readonly scenario: Scenario;
@@ -27,5 +35,56 @@ export const propertyTargets: readonly PropertyTarget[] = [
       durationMs: 10_000,
     } satisfies CaseShape<{ nodes: number }>,
     bugs: ['no-persist', 'announce-before-persist', 'no-checksum'],
+  },
+  // SWIM: each bug has the target whose checkers see it (false positives need the loss rate the
+  // run had; dissemination needs a few dozen members; forgeries need many forged deliveries).
+  {
+    scenario: swim('swim-swarm'),
+    shape: {
+      options: fc.integer({ min: 5, max: 9 }).map((nodes) => swimOptions({ nodes })),
+      servers: swimServers,
+      maxServers: nodeIds('n', 9),
+      kinds: [...allFaultKinds, 'forge'],
+      durationMs: 60_000,
+    } satisfies CaseShape<SwimOptions>,
+    bugs: ['lower-incarnation-alive', 'refute-without-bump'],
+  },
+  {
+    scenario: swim('swim-loss'),
+    shape: {
+      options: fc
+        .record({ nodes: fc.integer({ min: 5, max: 9 }), lossRate: fc.constantFrom(0, 0.05, 0.1, 0.2, 0.3) })
+        .map((o) => swimOptions({ ...o, checkFalsePositives: true })),
+      networkFor: (o) => ({ lossRate: o.lossRate ?? 0 }),
+      servers: swimServers,
+      maxServers: nodeIds('n', 9),
+      kinds: [],
+      durationMs: 60_000,
+    } satisfies CaseShape<SwimOptions>,
+    bugs: ['no-suspicion', 'no-ping-req'],
+  },
+  {
+    scenario: swim('swim-forgery'),
+    shape: {
+      options: fc.integer({ min: 5, max: 7 }).map((nodes) => swimOptions({ nodes })),
+      servers: swimServers,
+      maxServers: nodeIds('n', 7),
+      kinds: ['forge'],
+      durationMs: 60_000,
+      maxFaults: 60,
+    } satisfies CaseShape<SwimOptions>,
+    bugs: ['no-mac-check'],
+  },
+  {
+    scenario: swim('swim-large'),
+    shape: {
+      options: fc.integer({ min: 24, max: 40 }).map((nodes) => swimOptions({ nodes, checkDissemination: true })),
+      servers: swimServers,
+      maxServers: nodeIds('n', 40),
+      kinds: ['crash'],
+      durationMs: 30_000,
+      maxFaults: 4,
+    } satisfies CaseShape<SwimOptions>,
+    bugs: ['early-dissemination-stop'],
   },
 ];

@@ -39,7 +39,7 @@ export interface SwimOptions {
 
 export const swimBugInfo = swimBugs;
 
-function options(over: Partial<SwimOptions> & Pick<SwimOptions, 'nodes'>): SwimOptions {
+export function swimOptions(over: Partial<SwimOptions> & Pick<SwimOptions, 'nodes'>): SwimOptions {
   const ids = nodeIds('n', over.nodes);
   return {
     initial: over.nodes,
@@ -167,7 +167,7 @@ export const swimCrash = scenario(
   (rng) => {
     const nodes = size(rng);
     const victim = pick(rng, nodeIds('n', nodes));
-    return { options: options({ nodes }), faults: [{ atMs: at(rng, 3000, 12_000), type: 'crash', node: victim }] };
+    return { options: swimOptions({ nodes }), faults: [{ atMs: at(rng, 3000, 12_000), type: 'crash', node: victim }] };
   },
 );
 
@@ -180,7 +180,7 @@ export const swimCrashMany = scenario(
     const victims = sample(rng, nodeIds('n', nodes), 2 + rng.int(Math.min(3, nodes - 5)));
     const faults: FaultEvent[] = victims.map((node) => ({ atMs: at(rng, 3000, 20_000), type: 'crash', node }));
     faults.push({ atMs: 40_000, type: 'restart', node: victims[0]! });
-    return { options: options({ nodes }), faults };
+    return { options: swimOptions({ nodes }), faults };
   },
 );
 
@@ -192,7 +192,7 @@ export const swimLarge = scenario(
     const nodes = size(rng, 24, 40);
     const victims = sample(rng, nodeIds('n', nodes), 1 + rng.int(2));
     return {
-      options: options({ nodes, checkDissemination: true }),
+      options: swimOptions({ nodes, checkDissemination: true }),
       faults: victims.map((node) => ({ atMs: at(rng, 3000, 8000), type: 'crash', node })),
       durationMs: 30_000,
       quietMs: 20_000,
@@ -208,7 +208,7 @@ export const swimLoss = scenario(
     const nodes = size(rng);
     const lossRate = pick(rng, [0, 0.05, 0.1, 0.2, 0.3]);
     return {
-      options: options({ nodes, lossRate, checkFalsePositives: true }),
+      options: swimOptions({ nodes, lossRate, checkFalsePositives: true }),
       faults: lossRate > 0 ? [{ atMs: 0, type: 'network', conditions: { lossRate } }] : [],
     };
   },
@@ -223,7 +223,7 @@ export const swimSlow = scenario(
     const slow = pick(rng, nodeIds('n', nodes));
     const faults: FaultEvent[] = [];
     for (let t = at(rng, 1000, 3000); t < DURATION_MS - 1000; t += at(rng, 300, 1500)) faults.push({ atMs: t, type: 'pause', node: slow, durationMs: at(rng, 200, 1500) });
-    return { options: options({ nodes }), faults };
+    return { options: swimOptions({ nodes }), faults };
   },
 );
 
@@ -241,7 +241,7 @@ export const swimPartition = scenario(
     const t3 = Math.min(DURATION_MS - 8000, t2 + at(rng, 5000, 10_000));
     const side2 = sample(rng, ids, 1 + rng.int(nodes - 2));
     return {
-      options: options({ nodes }),
+      options: swimOptions({ nodes }),
       faults: [
         { atMs: t1, type: 'partition', groups: [side, other] },
         { atMs: t2, type: 'heal' },
@@ -270,7 +270,7 @@ export const swimChurn = scenario(
     const crasher = pick(rng, founders.filter((id) => !leavers.includes(id)));
     const crashAt = at(rng, 5000, 30_000);
     return {
-      options: options({ nodes, initial, joins, leaves }),
+      options: swimOptions({ nodes, initial, joins, leaves }),
       faults: [
         { atMs: crashAt, type: 'crash', node: crasher },
         { atMs: crashAt + at(rng, 2000, 15_000), type: 'restart', node: crasher },
@@ -297,7 +297,7 @@ export const swimRestart = scenario(
       faults.push(rng.next() < 0.3 ? { atMs: t, type: 'crash', node, landing: 'mid-step', writeFault: 'lost' } : { atMs: t, type: 'crash', node });
       faults.push({ atMs: back, type: 'restart', node });
     }
-    return { options: options({ nodes }), faults };
+    return { options: swimOptions({ nodes }), faults };
   },
 );
 
@@ -313,7 +313,7 @@ export const swimForgery = scenario(
       const t = at(rng, 5000, 40_000);
       faults.push({ atMs: t, type: 'crash', node }, { atMs: t + at(rng, 1000, 6000), type: 'restart', node });
     }
-    return { options: options({ nodes }), faults };
+    return { options: swimOptions({ nodes }), faults };
   },
 );
 
@@ -328,7 +328,7 @@ export const swimSwarm: Scenario = {
       scenario: 'swim-swarm',
       seed,
       bug,
-      options: options({ nodes }) as unknown as Record<string, unknown>,
+      options: swimOptions({ nodes }) as unknown as Record<string, unknown>,
       servers: nodeIds('n', nodes),
       kinds: this.faultKinds,
       durationMs: DURATION_MS,
@@ -356,7 +356,7 @@ export function customSwimRun(args: {
     scenario: 'swim-custom',
     seed: args.seed,
     bug: args.bug ?? null,
-    options: options(args.options) as unknown as Record<string, unknown>,
+    options: swimOptions(args.options) as unknown as Record<string, unknown>,
     network: { base: calmNetwork, ...(args.overrides ? { overrides: args.overrides } : {}) },
     clock: defaultClock,
     faults: sortFaults(args.faults ?? []),
