@@ -8,8 +8,9 @@
  *   a change to `leader` or `primary` also counts as a leader change;
  * - a client operation: an observation with `kind`/`type` `ok`, `fail` or `info` and numeric
  *   `callMs` (and `returnMs` when it returned): its latency goes into a histogram by outcome;
- * - a failure detection: an observation with `kind`/`type` `dead` (or `declaredDead`) naming the
- *   dead member in `subject` (or `member`/`node`): the time since that member's last crash in
+ * - a failure detection: an observation with `kind`, `type` or `event` `dead` (or `declaredDead`)
+ *   naming the dead member in `subject` (or `member`/`node`), as SWIM's `{ type: 'member',
+ *   event: 'dead', subject }`: the time since that member's last crash in
  *   the fault schedule goes into a histogram. A false detection (the member was up) is counted.
  *
  * Each run fills its own registry; a sweep adds the runs' registries up (counters and histograms
@@ -98,7 +99,8 @@ export class RunMetrics {
       this.clientOps.inc({ ...this.labels, outcome: name });
       if (typeof o.returnMs === 'number') this.clientLatency.observe({ ...this.labels, outcome: name }, o.returnMs - o.callMs);
     }
-    if (name === 'dead' || name === 'declaredDead') {
+    const event = field(o, 'event');
+    if (name === 'dead' || name === 'declaredDead' || event === 'dead') {
       const subject = field(o, 'subject', 'member', 'node');
       if (typeof subject === 'string') {
         const crashes = (this.crashTimes.get(subject) ?? []).filter((t) => t <= nowMs);
