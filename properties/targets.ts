@@ -9,6 +9,8 @@ import { nodeIds } from '../sim/configure.ts';
 import type { CaseShape } from './arbitraries.ts';
 import { maxGossipScenario } from '../scenarios/maxgossip.ts';
 import { swimOptions, swimScenarios, type SwimOptions } from '../scenarios/swim.ts';
+import { isrScenario } from '../scenarios/isr.ts';
+import { isrCaseShape } from './isr-shape.ts';
 
 const swim = (name: string): Scenario => {
   const s = swimScenarios.find((x) => x.name === name);
@@ -86,5 +88,11 @@ export const propertyTargets: readonly PropertyTarget[] = [
       maxFaults: 4,
     } satisfies CaseShape<SwimOptions>,
     bugs: ['early-dissemination-stop'],
+  },
+  // ISR replication (core/isr): cases to find each at seed 42 and shrunk sizes are in properties/isr-shape.ts.
+  {
+    scenario: isrScenario,
+    shape: isrCaseShape,
+    bugs: ['truncate-to-hw', 'unclean-election', 'ack-below-min-isr', 'hw-from-outside-isr'],
   },
 ];

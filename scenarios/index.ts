@@ -6,8 +6,9 @@ import type { Scenario } from '../sim/scenario.ts';
 import { maxGossipScenario } from './maxgossip.ts';
 import { raftMembershipScenario, raftScenario } from './raft/index.ts';
 import { swimScenarios } from './swim.ts';
+import { isrScenarios } from './isr.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...isrScenarios];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
 export const defaultScenarioName = 'raft';

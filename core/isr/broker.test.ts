@@ -1,0 +1,181 @@
+/**
+ * One broker stepped by hand: metadata in, produce/fetch/epoch requests in, effects out.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Effect, Env, Input } from '../../sim/protocol.ts';
+import { applyDiskWrite, testRng } from '../raft/testing.ts';
+import { createBrokerProtocol } from './broker.ts';
+import { applyRecords, emptyImage } from './metadata.ts';
+import { HW_FILE, hwRecord, logFile, logRecord } from './storage.ts';
+import type { BrokerObservation, BrokerState, IsrConfig, IsrMessage, MetadataImage, MetadataRecord, PartitionState } from './types.ts';
+
+type Fx = Effect<IsrMessage, unknown, BrokerObservation>;
+
+function harness(self: string, config: Partial<IsrConfig> = {}, disk: Record<string, string[]> = {}) {
+  const protocol = createBrokerProtocol({ controllers: ['k1'], brokers: ['b1', 'b2', 'b3'], partitions: 1, minInsyncReplicas: 2, replicaLagTimeMaxMs: 300, ...config });
+  const env = { self, nowMs: 0, rng: testRng(1, self) } as Env & { nowMs: number };
+  let state = protocol.init(self, env);
+  const step = (input: Input<IsrMessage, never>): Fx[] => {
+    const r = protocol.step(state, input, env);
+    state = r.state;
+    for (const e of r.effects) if (e.type === 'persist') applyDiskWrite(disk, e.write);
+    return r.effects as Fx[];
+  };
+  step({ type: 'start', durable: structuredClone(disk) });
+  return {
+    disk,
+    get state(): BrokerState {
+      return state;
+    },
+    at(ms: number) {
+      env.nowMs = ms;
+      return this;
+    },
+    msg: (from: string, message: IsrMessage) => step({ type: 'message', from, message }),
+    timer: (timer: string) => step({ type: 'timer', timer }),
+    restart: () => step({ type: 'start', durable: structuredClone(disk) }),
+  };
+}
+
+const sent = (fx: Fx[], type: IsrMessage['type']) => fx.filter((e) => e.type === 'send' && e.message.type === type).map((e) => (e as Extract<Fx, { type: 'send' }>).message);
+const seen = (fx: Fx[], type: BrokerObservation['type']) => fx.filter((e) => e.type === 'observe' && e.observation.type === type).map((e) => (e as Extract<Fx, { type: 'observe' }>).observation);
+
+function imageWith(p: Partial<PartitionState>, version = 1, incarnation = 1): MetadataImage {
+  const records: MetadataRecord[] = [];
+  for (const b of ['b1', 'b2', 'b3']) records.push({ type: 'registerBroker', broker: b, incarnation }, { type: 'unfenceBroker', broker: b });
+  const state: PartitionState = { partition: 0, replicas: ['b1', 'b2', 'b3'], target: ['b1', 'b2', 'b3'], isr: ['b1', 'b2', 'b3'], leader: 'b1', leaderEpoch: 0, partitionEpoch: 0, unclean: false, ...p };
+  return { ...applyRecords(emptyImage, [...records, { type: 'createTopic', partitions: [state] }]), version };
+}
+
+const produce = (requestId: number, id: string, acks: 'one' | 'all'): IsrMessage => ({ type: 'produce', requestId, partition: 0, id, acks });
+const fetch = (requestId: number, fetchOffset: number, leaderEpoch = 0): IsrMessage => ({ type: 'fetch', requestId, partition: 0, leaderEpoch, fetchOffset });
+
+describe('a partition leader', () => {
+  it('acknowledges acks=1 at once and acks=all once every ISR member has the record (the HW passed it)', () => {
+    const b = harness('b1');
+    b.msg('k1', { type: 'metadataPush', image: imageWith({ isr: ['b1', 'b2'] }) });
+    const one = b.msg('p1', produce(1, 'p1-1', 'one'));
+    expect(sent(one, 'produceResponse')).toEqual([expect.objectContaining({ offset: 0, error: null })]);
+    // Persisted before the answer.
+    expect(one.findIndex((e) => e.type === 'persist')).toBeLessThan(one.findIndex((e) => e.type === 'send'));
+    expect(sent(b.msg('p1', produce(2, 'p1-2', 'all')), 'produceResponse')).toEqual([]);
+    // b3 is outside the ISR: its fetch moves nothing (it asks for b3 to join, which then counts too).
+    const b3 = b.msg('b3', fetch(1, 2));
+    expect(sent(b3, 'produceResponse')).toEqual([]);
+    expect(sent(b3, 'alterPartition')).toEqual([expect.objectContaining({ isr: ['b1', 'b2', 'b3'] })]);
+    const caughtUp = b.msg('b2', fetch(1, 2));
+    expect(seen(caughtUp, 'hw')).toEqual([expect.objectContaining({ hw: 2, previous: 0 })]);
+    expect(sent(caughtUp, 'produceResponse')).toEqual([expect.objectContaining({ requestId: 2, offset: 1, error: null })]);
+    expect(seen(caughtUp, 'ackedAll')).toEqual([expect.objectContaining({ offset: 1, id: 'p1-2', isr: ['b1', 'b2', 'b3'] })]);
+  });
+
+  it('refuses acks=all with NotEnoughReplicas when the ISR is below min.insync.replicas (unless the bug is on)', () => {
+    const b = harness('b1');
+    b.msg('k1', { type: 'metadataPush', image: imageWith({ isr: ['b1'] }) });
+    expect(sent(b.msg('p1', produce(1, 'p1-1', 'all')), 'produceResponse')).toEqual([expect.objectContaining({ offset: null, error: 'notEnoughReplicas' })]);
+    expect(b.state.replicas[0]!.log).toEqual([]);
+    const bugged = harness('b1', { bug: 'ack-below-min-isr' });
+    bugged.msg('k1', { type: 'metadataPush', image: imageWith({ isr: ['b1'] }) });
+    const fx = bugged.msg('p1', produce(1, 'p1-1', 'all'));
+    expect(sent(fx, 'produceResponse')).toEqual([expect.objectContaining({ offset: 0, error: null })]);
+    expect(seen(fx, 'ackedAll')).toHaveLength(1);
+  });
+
+  it('advances the HW from a follower outside the ISR only with the hw-from-outside-isr bug', () => {
+    for (const bug of [null, 'hw-from-outside-isr'] as const) {
+      const b = harness('b1', { bug });
+      b.msg('k1', { type: 'metadataPush', image: imageWith({ isr: ['b1', 'b2'] }) });
+      b.msg('p1', produce(1, 'p1-1', 'all'));
+      b.msg('b3', fetch(1, 1));
+      expect(b.state.replicas[0]!.hw).toBe(bug === null ? 0 : 1);
+    }
+  });
+
+  it('asks the controller to shrink the ISR after replica.lag.time.max, and to grow it back once the follower reached the HW', () => {
+    const b = harness('b1');
+    b.msg('k1', { type: 'metadataPush', image: imageWith({}) });
+    b.at(10).msg('b2', fetch(1, 0));
+    b.at(10).msg('b3', fetch(1, 0));
+    b.at(20).msg('p1', produce(1, 'p1-1', 'one'));
+    b.at(100).msg('b2', fetch(2, 1));
+    const shrink = b.at(400).timer('tick');
+    expect(sent(shrink, 'alterPartition')).toEqual([expect.objectContaining({ isr: ['b1', 'b2'], leaderEpoch: 0, partitionEpoch: 0 })]);
+    b.msg('k1', { type: 'alterPartitionResponse', requestId: (sent(shrink, 'alterPartition')[0] as { requestId: number }).requestId, partition: 0, ok: true, state: { ...imageWith({}).partitions[0]!, isr: ['b1', 'b2'], partitionEpoch: 1 } });
+    expect(b.state.replicas[0]!.isr).toEqual(['b1', 'b2']);
+    const grow = b.at(450).msg('b3', fetch(2, 1));
+    expect(sent(grow, 'alterPartition')).toEqual([expect.objectContaining({ isr: ['b1', 'b2', 'b3'], partitionEpoch: 1 })]);
+  });
+
+  it('answers OffsetsForLeaderEpoch with where the asked epoch ends in its log', () => {
+    const b = harness('b1');
+    b.msg('k1', { type: 'metadataPush', image: imageWith({}) });
+    b.msg('p1', produce(1, 'a', 'one'));
+    b.msg('p1', produce(2, 'b', 'one'));
+    b.msg('k1', { type: 'metadataPush', image: imageWith({ leaderEpoch: 3, partitionEpoch: 1 }, 2) });
+    b.msg('p1', produce(3, 'c', 'one'));
+    const fx = b.msg('b2', { type: 'offsetsForLeaderEpoch', requestId: 9, partition: 0, leaderEpoch: 3, epoch: 1 });
+    expect(sent(fx, 'offsetsForLeaderEpochResponse')).toEqual([expect.objectContaining({ epoch: 0, endOffset: 2, error: null })]);
+    const stale = b.msg('b2', { type: 'offsetsForLeaderEpoch', requestId: 10, partition: 0, leaderEpoch: 2, epoch: 1 });
+    expect(sent(stale, 'offsetsForLeaderEpochResponse')).toEqual([expect.objectContaining({ error: 'fencedLeaderEpoch' })]);
+  });
+
+  it('serves consumers only what is below the HW', () => {
+    const b = harness('b1');
+    b.msg('k1', { type: 'metadataPush', image: imageWith({ isr: ['b1', 'b2'] }) });
+    b.msg('p1', produce(1, 'a', 'one'));
+    b.msg('p1', produce(2, 'b', 'one'));
+    b.msg('b2', fetch(1, 1));
+    const fx = b.msg('c1', { type: 'consumerFetch', requestId: 1, partition: 0, offset: 0 });
+    expect(sent(fx, 'consumerFetchResponse')).toEqual([expect.objectContaining({ ids: ['a'], hw: 1 })]);
+  });
+});
+
+describe('a follower', () => {
+  const diverged = () => ({ [logFile(0)]: [logRecord(0, { epoch: 0, id: 'a' }), logRecord(1, { epoch: 0, id: 'b' }), logRecord(2, { epoch: 0, id: 'x' })], [HW_FILE]: [hwRecord({ '0': 1 })] });
+
+  it('truncates exactly its divergent suffix on the leader\'s OffsetsForLeaderEpoch answer, then fetches', () => {
+    const b = harness('b2', {}, diverged());
+    const follow = b.msg('k1', { type: 'metadataPush', image: imageWith({ leaderEpoch: 1 }) });
+    expect(sent(follow, 'offsetsForLeaderEpoch')).toEqual([expect.objectContaining({ leaderEpoch: 1, epoch: 0 })]);
+    const requestId = (sent(follow, 'offsetsForLeaderEpoch')[0] as { requestId: number }).requestId;
+    const fx = b.msg('b1', { type: 'offsetsForLeaderEpochResponse', requestId, partition: 0, leaderEpoch: 1, epoch: 0, endOffset: 2, error: null });
+    expect(seen(fx, 'truncated')).toEqual([expect.objectContaining({ fromOffset: 2, ids: ['x'], committed: 0, reason: 'divergence' })]);
+    expect(sent(fx, 'fetch')).toEqual([expect.objectContaining({ fetchOffset: 2, leaderEpoch: 1 })]);
+    expect(b.disk[logFile(0)]).toHaveLength(2);
+  });
+
+  it('with the truncate-to-hw bug, drops everything above its HW checkpoint at restart instead', () => {
+    const b = harness('b2', { bug: 'truncate-to-hw' }, diverged());
+    expect(b.state.replicas[0]!.log.map((r) => r.id)).toEqual(['a']);
+    expect(b.disk[logFile(0)]).toHaveLength(1);
+  });
+
+  it('appends fetched records to disk before fetching again, and takes the HW from the leader', () => {
+    const b = harness('b2');
+    const follow = b.msg('k1', { type: 'metadataPush', image: imageWith({}) });
+    const epochReq = sent(follow, 'offsetsForLeaderEpoch')[0] as { requestId: number };
+    const f1 = b.msg('b1', { type: 'offsetsForLeaderEpochResponse', requestId: epochReq.requestId, partition: 0, leaderEpoch: 0, epoch: -1, endOffset: 0, error: null });
+    const req = sent(f1, 'fetch')[0] as { requestId: number };
+    const fx = b.msg('b1', { type: 'fetchResponse', requestId: req.requestId, partition: 0, leaderEpoch: 0, fetchOffset: 0, records: [{ epoch: 0, id: 'a' }, { epoch: 0, id: 'b' }], hw: 1, error: null });
+    const kinds = fx.map((e) => (e.type === 'send' ? `send:${e.message.type}` : e.type));
+    expect(kinds).toEqual(['persist', 'persist', 'send:fetch']);
+    expect(sent(fx, 'fetch')).toEqual([expect.objectContaining({ fetchOffset: 2 })]);
+    expect(b.state.replicas[0]!.hw).toBe(1);
+  });
+});
+
+describe('a broker restarting', () => {
+  it('keeps its log up to a torn record, bumps its incarnation, and acts on no metadata of its previous life', () => {
+    const disk = { [logFile(0)]: [logRecord(0, { epoch: 0, id: 'a' }), logRecord(1, { epoch: 0, id: 'b' }).slice(0, 12)] };
+    const b = harness('b1', {}, disk);
+    expect(b.state.replicas[0]!.log.map((r) => r.id)).toEqual(['a']);
+    expect(b.disk[logFile(0)]).toHaveLength(1);
+    expect(b.state.incarnation).toBe(1);
+    b.restart();
+    expect(b.state.incarnation).toBe(2);
+    // An image that registers incarnation 1 only: stored, not acted on.
+    const fx = b.msg('k1', { type: 'metadataPush', image: imageWith({}) });
+    expect(seen(fx, 'partitionLeader')).toEqual([]);
+    expect(seen(b.msg('k1', { type: 'metadataPush', image: imageWith({ leaderEpoch: 1 }, 2, 2) }), 'partitionLeader')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Kafka-style ISR replication and partition assignment (rivven-cluster's partition manager) as
+ * pure step functions:
+ *
+ *   const assign = createAssigner({ topic, partitions, replicationFactor: 3, virtualNodes: 128 });
+ *   const controller = createControllerProtocol(config, assign);   // a Raft voter (core/raft)
+ *   const broker = createBrokerProtocol(config);                   // replicas: leader / follower
+ *   const producer = createProducerProtocol({ brokers, partitions, operations, acksAllRatio, ... });
+ *   const consumer = createConsumerProtocol({ brokers, partitions, pollIntervalMs });
+ *
+ * All fit `Protocol` of sim/protocol.ts. See types.ts for the shapes, decide.ts for what the
+ * controller decides, broker.ts for the replication protocol, epochs.ts for KIP-101's arithmetic.
+ */
+export * from './types.ts';
+export { ISR_BUGS, ISR_BUG_NAMES, isIsrBug, type IsrBug } from './bugs.ts';
+export { ISR_DEFAULTS, resolveIsrOptions } from './config.ts';
+export { createAssigner, assignmentMoves, type Assign, type AssignerOptions } from './assignment.ts';
+export { emptyImage, applyRecord, applyRecords, metadataStateMachine, changePartition, brokerOf, isActiveBroker } from './metadata.ts';
+export { decide, type DecideInput, type Decision, type HeardBroker, type AlterRequest } from './decide.ts';
+export { buildEpochCache, noteAppend, truncateEpochCache, latestEpoch, endOffsetForEpoch, divergence, type EpochEntry } from './epochs.ts';
+export { BROKER_FILE, HW_FILE, logFile, logRecord, parseLogRecord, recoverBroker } from './storage.ts';
+export { createControllerProtocol, CONTROLLER_TIMER, type ControllerState, type ControllerProtocol, type ControllerMessage } from './controller.ts';
+export { createBrokerProtocol, HEARTBEAT_TIMER, TICK_TIMER, CHECKPOINT_TIMER, type BrokerProtocol } from './broker.ts';
+export {
+  createProducerProtocol,
+  createConsumerProtocol,
+  type ProducerConfig,
+  type ProducerState,
+  type ProducerProtocol,
+  type ConsumerConfig,
+  type ConsumerState,
+  type ConsumerProtocol,
+} from './clients.ts';
