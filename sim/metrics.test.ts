@@ -36,6 +36,8 @@ describe('run metrics', () => {
     m.observe('c1', { kind: 'info', callMs: 200, returnMs: null }, 900);
     m.observe('a', { type: 'dead', subject: 'b' }, 1600);
     m.observe('a', { type: 'dead', subject: 'a' }, 1700);
+    m.observe('a', { type: 'metric', name: 'acked_writes_lost', value: 3 }, 1800);
+    m.observe('a', { type: 'metric', name: 'acked_writes_lost', value: 2 }, 1900);
     m.finishRun(result);
     const text = await m.text();
     const fs = parse(text);
@@ -53,6 +55,7 @@ describe('run metrics', () => {
     expect(sample(text, 'cluster_sim_client_operation_latency_ms_bucket', 'le="50"')).toBe(1);
     expect(sample(text, 'cluster_sim_failure_detection_latency_ms_sum', 'scenario="probe"')).toBe(1500);
     expect(sample(text, 'cluster_sim_client_operations_total', 'outcome="info"')).toBe(1);
+    expect(sample(text, 'cluster_sim_protocol_total', 'name="acked_writes_lost"')).toBe(5);
     expect(Number(family(fs, 'cluster_sim_false_failure_detections_total').metrics[0]!.value)).toBe(1);
     expect(Number(family(fs, 'cluster_sim_runs_total').metrics.find((x) => x.labels?.result === 'ok')!.value)).toBe(1);
   });

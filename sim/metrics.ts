@@ -11,7 +11,9 @@
  * - a failure detection: an observation with `kind`, `type` or `event` `dead` (or `declaredDead`)
  *   naming the dead member in `subject` (or `member`/`node`), as SWIM's `{ type: 'member',
  *   event: 'dead', subject }`: the time since that member's last crash in
- *   the fault schedule goes into a histogram. A false detection (the member was up) is counted.
+ *   the fault schedule goes into a histogram. A false detection (the member was up) is counted;
+ * - a protocol's own counter: an observation `{ type: 'metric', name, value }` adds `value` to
+ *   `cluster_sim_protocol_total{name}` (e.g. acknowledged writes lost to an unclean election).
  *
  * Each run fills its own registry; a sweep adds the runs' registries up (counters and histograms
  * sum), which is how the workers' results are combined.
@@ -55,6 +57,7 @@ export class RunMetrics {
   private readonly detectionLatency: Histogram<'scenario'>;
   private readonly clientLatency: Histogram<'scenario' | 'outcome'>;
   private readonly clientOps: Counter<'scenario' | 'outcome'>;
+  private readonly protocolCounters: Counter<'scenario' | 'name'>;
   private crashTimes = new Map<NodeId, number[]>();
 
   constructor(scenario: string) {
@@ -70,6 +73,7 @@ export class RunMetrics {
     this.falseDetections = new Counter({ name: 'cluster_sim_false_failure_detections_total', help: 'Members declared dead while they were up', labelNames: ['scenario'], registers });
     this.detectionLatency = new Histogram({ name: 'cluster_sim_failure_detection_latency_ms', help: 'Time from a member crash to a member declaring it dead', labelNames: ['scenario'], buckets: LATENCY_BUCKETS_MS, registers });
     this.clientLatency = new Histogram({ name: 'cluster_sim_client_operation_latency_ms', help: 'Client operation latency (call to return) by outcome', labelNames: ['scenario', 'outcome'], buckets: LATENCY_BUCKETS_MS, registers });
+    this.protocolCounters = new Counter({ name: 'cluster_sim_protocol_total', help: "Protocols' own counters, from observations { type: 'metric', name, value }", labelNames: ['scenario', 'name'], registers });
     this.clientOps = new Counter({ name: 'cluster_sim_client_operations_total', help: 'Client operations by outcome (info: unknown, never returned)', labelNames: ['scenario', 'outcome'], registers });
   }
 
@@ -95,6 +99,10 @@ export class RunMetrics {
       if (role === 'leader' || role === 'primary') this.leaderChanges.inc(this.labels);
     }
     const name = field(o, 'kind', 'type');
+    if (o.type === 'metric' && typeof o.name === 'string' && typeof o.value === 'number' && Number.isFinite(o.value) && o.value >= 0) {
+      this.protocolCounters.inc({ ...this.labels, name: o.name }, o.value);
+      return;
+    }
     if ((name === 'ok' || name === 'fail' || name === 'info') && typeof o.callMs === 'number') {
       this.clientOps.inc({ ...this.labels, outcome: name });
       if (typeof o.returnMs === 'number') this.clientLatency.observe({ ...this.labels, outcome: name }, o.returnMs - o.callMs);
