@@ -9,6 +9,7 @@ import { nodeIds } from '../sim/configure.ts';
 import type { CaseShape } from './arbitraries.ts';
 import { maxGossipScenario } from '../scenarios/maxgossip.ts';
 import { swimOptions, swimScenarios, type SwimOptions } from '../scenarios/swim.ts';
+import { stemedbAmatersTargets } from './stemedb-amaters-targets.ts';
 import { isrScenario } from '../scenarios/isr.ts';
 import { isrCaseShape } from './isr-shape.ts';
 
@@ -89,6 +90,8 @@ export const propertyTargets: readonly PropertyTarget[] = [
     } satisfies CaseShape<SwimOptions>,
     bugs: ['early-dissemination-stop'],
   },
+  // stemedb gateways and meta-range, amaters fencing tokens and sealed log: see properties/stemedb-amaters-targets.ts.
+  ...stemedbAmatersTargets,
   // ISR replication (core/isr): cases to find each at seed 42 and shrunk sizes are in properties/isr-shape.ts.
   {
     scenario: isrScenario,

@@ -5,10 +5,13 @@
 import type { Scenario } from '../sim/scenario.ts';
 import { maxGossipScenario } from './maxgossip.ts';
 import { raftMembershipScenario, raftScenario } from './raft/index.ts';
+import { stemedbScenarios } from './stemedb.ts';
+import { fencingScenarios } from './amaters-fencing.ts';
+import { sealedLogScenarios } from './amaters-log.ts';
 import { swimScenarios } from './swim.ts';
 import { isrScenarios } from './isr.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...isrScenarios];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
 export const defaultScenarioName = 'raft';
