@@ -124,11 +124,27 @@ describe('npm run sim', () => {
     expect(r.scenario).toBe('raft');
   });
 
+  it('writes the metrics of a sweep in the Prometheus text format, summed over its workers', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-metrics-'));
+    const file = join(dir, 'sweep.prom');
+    const r = sim(['--seeds', '1..6', '--workers', '2', '--bug', 'no-persist', '--out', dir, '--metrics', file]);
+    expect(r.code).toBe(1);
+    const text = readFileSync(file, 'utf8');
+    const value = (name: string, label: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    expect((value('cluster_sim_runs_total', 'result="ok"') ?? 0) + (value('cluster_sim_runs_total', 'result="violation"') ?? 0)).toBe(6);
+    expect(value('cluster_sim_violations_total', 'invariant="never-backwards"')).toBeGreaterThan(0);
+    expect(value('cluster_sim_messages_total', 'outcome="sent"')).toBeGreaterThan(0);
+    expect(text).toContain('# TYPE cluster_sim_client_operation_latency_ms histogram');
+  });
+
   it('lists scenarios and bugs, and --help names every flag of the contract', () => {
     expect(sim(['--list']).stdout).toContain('maxgossip');
     expect(sim(['--list-bugs']).stdout).toContain('announce-before-persist');
     const help = sim(['--help']).stdout;
-    for (const flag of ['--seed', '--scenario', '--list', '--seeds', '--workers', '--shard', '--replay', '--bug', '--list-bugs', '--check-determinism', '--json', '--out']) {
+    for (const flag of ['--seed', '--scenario', '--list', '--seeds', '--workers', '--shard', '--replay', '--bug', '--list-bugs', '--check-determinism', '--json', '--out', '--metrics']) {
       expect(help).toContain(flag);
     }
   });

@@ -12,7 +12,10 @@ import { defaultScenarioName, findScenario, scenarios } from '../scenarios/index
 import type { Scenario } from './scenario.ts';
 import { FaultScriptError, faultScheduleError, formatFault, parseFaultScript, type FaultEvent } from './faults.ts';
 import { configFor, runConfig } from './run.ts';
-import { runJob, type Job, type JobResult } from './jobs.ts';
+import { runJob, runJobWithMetrics, type Job, type JobResult } from './jobs.ts';
+import { sumMetrics } from './metrics.ts';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { WorkerPool } from './pool.ts';
 import { determinismSample, locateDivergence, type Divergence } from './determinism.ts';
 import { loadReport, ReportError, toolInfo, writeReport, makeReport, type Report } from '../reports/report.ts';
@@ -44,6 +47,7 @@ Options:
   --json                 print one JSON object instead of tables
   --out DIR              where reports go (default: reports/out/)
   --tail N               trace entries kept in a report and shown before a violation (default: 400 / 15 shown)
+  --metrics FILE         write the run's or the sweep's counters and histograms in the Prometheus text format
   -h, --help             this text
 
 Exit status: 0 no violation, 1 a violation (a report was written), 2 bad usage or bad input.`;
@@ -60,6 +64,7 @@ interface Options {
   json: boolean;
   out: string;
   tail: number;
+  metrics: string | null;
 }
 
 const CHECKPOINT_EVERY = 1000;
@@ -91,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         out: { type: 'string' },
         tail: { type: 'string' },
+        metrics: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -158,7 +164,9 @@ async function main(argv: string[]): Promise<number> {
   }
   let seed: number | null = null;
   if (v.seed !== undefined) seed = parseIntArg(v.seed, '--seed', 0);
-  const options: Options = { seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail };
+  if (v.metrics !== undefined && v.metrics.trim() === '') throw new UsageError('--metrics needs a file name');
+  const metrics = v.metrics !== undefined ? resolve(v.metrics) : null;
+  const options: Options = { seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics };
   if (seeds) return sweep(options);
   if (seed === null) {
     seed = randomInt(0, 2 ** 31);
@@ -201,6 +209,7 @@ function makeJob(o: Options, seed: number): Job {
     reportDir: o.out,
     tool: toolInfo(),
     tail: o.tail,
+    metrics: o.metrics !== null,
   };
 }
 
@@ -241,7 +250,8 @@ function rel(path: string): string {
 
 async function single(o: Options & { seed: number }): Promise<number> {
   const job = makeJob(o, o.seed);
-  const result = runJob(job);
+  const result = await runJobWithMetrics(job);
+  if (o.metrics !== null) await writeMetrics(o.metrics, [result]);
   let divergence: Divergence | null = null;
   if (o.checkDeterminism) {
     const pool = new WorkerPool(1);
@@ -289,6 +299,19 @@ async function single(o: Options & { seed: number }): Promise<number> {
     if (divergence) printDivergence(divergence);
   }
   return result.violation || divergence ? 1 : 0;
+}
+
+/** Writes the runs' metrics, summed, in the Prometheus text format (temp file, then rename). */
+async function writeMetrics(path: string, results: readonly JobResult[]): Promise<void> {
+  const text = await sumMetrics(results.map((r) => r.metrics ?? []));
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`--metrics: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function violationSummary(r: JobResult) {
@@ -359,6 +382,7 @@ async function sweep(o: Options): Promise<number> {
   }
   divergences.sort((a, b) => a.seed - b.seed);
   const wallMs = performance.now() - started; // determinism-ok: wall time of the sweep
+  if (o.metrics !== null) await writeMetrics(o.metrics, results.map(({ result }) => result));
   const failures = results.filter(({ result }) => result.violation).map(({ result }) => result);
   const events = results.reduce((s, { result }) => s + result.events, 0);
   const simulated = results.reduce((s, { result }) => s + result.simulatedMs, 0);
@@ -485,7 +509,7 @@ async function replay(file: string, json: boolean, out: string, tail: number): P
     console.log(`Replay of ${file} (scenario ${report.config.scenario}, seed ${report.config.seed}${report.config.bug ? `, bug ${report.config.bug}` : ''}):`);
     console.log(`  ${verdict}`);
     if (v) {
-      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, checkpoints: [], swarm: null, trace: result.trace };
+      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats };
       for (const line of violationLines(r, 15)) console.log(line);
     }
   }

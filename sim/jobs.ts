@@ -5,11 +5,12 @@
  */
 import type { RunConfig } from './scenario.ts';
 import type { FaultEvent } from './faults.ts';
-import type { Violation } from './kernel.ts';
+import type { RunStats, Violation } from './kernel.ts';
 import type { TraceEntry } from './trace.ts';
 import { configFor, runConfig } from './run.ts';
 import { findScenario } from '../scenarios/index.ts';
 import { makeReport, writeReport, type ToolInfo } from '../reports/report.ts';
+import { RunMetrics, type MetricsJson } from './metrics.ts';
 
 export interface Job {
   readonly scenario: string;
@@ -27,6 +28,8 @@ export interface Job {
   readonly traceWindow?: readonly [number, number];
   /** Trace entries to keep for the report's tail. */
   readonly tail: number;
+  /** Collect the run's metrics (--metrics). */
+  readonly metrics?: boolean;
 }
 
 export interface JobResult {
@@ -41,6 +44,9 @@ export interface JobResult {
   readonly swarm: unknown;
   /** The last trace entries before the violation (or the recorded window). */
   readonly trace: readonly TraceEntry[];
+  readonly stats: RunStats;
+  /** The run's metrics, when the job asked for them. */
+  readonly metrics?: MetricsJson;
 }
 
 export function jobConfig(job: Job): RunConfig {
@@ -51,7 +57,18 @@ export function jobConfig(job: Job): RunConfig {
   return job.faults ? { ...config, faults: job.faults, options: { ...config.options, swarm: 'replaced by --faults' } } : config;
 }
 
-export function runJob(job: Job): JobResult {
+/** Runs a job; with `job.metrics`, also collects the run's metrics (which prom-client hands out asynchronously). */
+export async function runJobWithMetrics(job: Job): Promise<JobResult> {
+  if (!job.metrics) return runJob(job);
+  const metrics = new RunMetrics(job.config?.scenario ?? job.scenario);
+  const config = jobConfig(job);
+  metrics.startRun(config);
+  const result = runJob({ ...job, config }, (node, observation, nowMs) => metrics.observe(node, observation, nowMs));
+  metrics.finishRun({ ...result, config, stats: result.stats, checkpoints: [], traceOmitted: 0 });
+  return { ...result, metrics: await metrics.json() };
+}
+
+export function runJob(job: Job, observe?: (node: string, observation: unknown, nowMs: number) => void): JobResult {
   const scenario = findScenario(job.config?.scenario ?? job.scenario);
   if (!scenario) throw new Error(`unknown scenario ${job.scenario}`);
   const config = jobConfig(job);
@@ -60,6 +77,7 @@ export function runJob(job: Job): JobResult {
   const result = runConfig(scenario, config, {
     checkpointEvery: job.checkpointEvery,
     trace: window ? { fromEvent: window[0], toEvent: window[1], capacity: Number.MAX_SAFE_INTEGER } : null,
+    ...(observe ? { onObservation: observe } : {}),
   });
   const wallMs = performance.now() - started; // determinism-ok: wall time of the run
   let reportPath: string | null = null;
@@ -84,5 +102,6 @@ export function runJob(job: Job): JobResult {
     checkpoints: result.checkpoints,
     swarm: config.options.swarm ?? null,
     trace,
+    stats: result.stats,
   };
 }
