@@ -12,6 +12,8 @@ import { swimOptions, swimScenarios, type SwimOptions } from '../scenarios/swim.
 import { stemedbAmatersTargets } from './stemedb-amaters-targets.ts';
 import { isrScenario } from '../scenarios/isr.ts';
 import { isrCaseShape } from './isr-shape.ts';
+import { raftScenario } from '../scenarios/raft/index.ts';
+import { raftCaseShape } from './raft/shape.ts';
 
 const swim = (name: string): Scenario => {
   const s = swimScenarios.find((x) => x.name === name);
@@ -97,5 +99,12 @@ export const propertyTargets: readonly PropertyTarget[] = [
     scenario: isrScenario,
     shape: isrCaseShape,
     bugs: ['truncate-to-hw', 'unclean-election', 'ack-below-min-isr', 'hw-from-outside-isr'],
+  },
+  // Raft key-value store: cases to find each at seed 42 and shrunk sizes are in properties/raft/shape.ts;
+  // commit-previous-term and votedfor-not-persisted are left to the named scenarios raft-figure8 and raft-vote-restart.
+  {
+    scenario: raftScenario,
+    shape: raftCaseShape,
+    bugs: ['vote-without-log-check', 'no-conflict-truncation', 'ignore-higher-term', 'reply-before-persist', 'apply-before-commit', 'stale-read'],
   },
 ];

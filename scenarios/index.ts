@@ -10,8 +10,9 @@ import { fencingScenarios } from './amaters-fencing.ts';
 import { sealedLogScenarios } from './amaters-log.ts';
 import { swimScenarios } from './swim.ts';
 import { isrScenarios } from './isr.ts';
+import { raftStoryScenarios } from './raft/stories.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, ...raftStoryScenarios];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
 export const defaultScenarioName = 'raft';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awaitLeader, kvCluster, leadersOf } from './testing.ts';
+import { awaitLeader, kvCluster, leadersOf, makeEntry, putEntry, seedDisk } from './testing.ts';
 import { ELECTION_TIMER } from './node.ts';
 
 const ids = ['n1', 'n2', 'n3'];
@@ -37,6 +37,20 @@ describe('leader election', () => {
     }
   });
 
+  it('every follower reports the first time it hears from the new leader of its term', () => {
+    const { d } = kvCluster(ids, { preVote: false });
+    const leader = awaitLeader(d);
+    d.runFor(100);
+    const term = d.state(leader).currentTerm;
+    for (const id of ids.filter((x) => x !== leader)) {
+      const heard =
+        d.observed('leaderContact').some((r) => r.node === id && r.observation.term === term && r.observation.leaderId === leader) ||
+        d.observed('becameFollower').some((r) => r.node === id && r.observation.term === term && r.observation.leaderId === leader);
+      expect(heard, id).toBe(true);
+    }
+    expect(d.observed('leaderContact').filter((r) => r.observation.term === term)).toHaveLength(new Set(d.observed('leaderContact').filter((r) => r.observation.term === term).map((r) => r.node)).size);
+  });
+
   it('a single-node cluster elects itself at once', () => {
     const { d } = kvCluster(['n1']);
     expect(awaitLeader(d)).toBe('n1');
@@ -54,6 +68,45 @@ describe('leader election', () => {
     });
     expect(d.state(follower).electionDeadlineMs).toBeGreaterThanOrEqual(before);
     expect(effects.filter((e) => e.type === 'setTimer' && e.timer === ELECTION_TIMER)).toEqual([]);
+  });
+});
+
+describe('the election timer (Fig. 2 Followers)', () => {
+  const vote = (term: number, lastLogIndex: number, lastLogTerm: number) =>
+    ({ type: 'requestVote', term, lastLogIndex, lastLogTerm, preVote: false, transfer: false }) as const;
+
+  it('a voter that refuses an out-of-date candidate of a newer term takes the term but keeps its deadline', () => {
+    const { d } = kvCluster(ids, { preVote: false });
+    seedDisk(d, 'n2', { term: 2, log: [makeEntry(1, 1), putEntry(2, 2)] });
+    d.nowMs = 100;
+    const before = d.state('n2').electionDeadlineMs;
+    const effects = d.step('n2', { type: 'message', from: 'n3', message: vote(5, 1, 1) });
+    expect(d.state('n2').currentTerm).toBe(5);
+    expect(d.state('n2').electionDeadlineMs).toBe(before);
+    expect(effects).toContainEqual({ type: 'send', to: 'n3', message: { type: 'requestVoteResponse', term: 5, granted: false, preVote: false } });
+  });
+
+  it('granting a vote restarts the timer', () => {
+    const { d } = kvCluster(ids, { preVote: false });
+    d.nowMs = 100;
+    const before = d.state('n2').electionDeadlineMs;
+    d.step('n2', { type: 'message', from: 'n3', message: vote(5, 0, 0) });
+    expect(d.state('n2').votedFor).toBe('n3');
+    expect(d.state('n2').electionDeadlineMs).toBeGreaterThan(before);
+  });
+
+  it('a leader that steps down gets an election timer again', () => {
+    const { d } = kvCluster(ids, { preVote: false });
+    const leader = awaitLeader(d);
+    expect(d.state(leader).electionTimerDueMs).toBeNull();
+    const other = ids.find((id) => id !== leader) as string;
+    const effects = d.step(leader, {
+      type: 'message',
+      from: other,
+      message: { type: 'appendEntriesResponse', term: d.state(leader).currentTerm + 1, success: false, matchIndex: 0, rejectedIndex: 0, hintIndex: 0, hintTerm: 0, readSeq: 0 },
+    });
+    expect(d.state(leader).role).toBe('follower');
+    expect(effects.some((e) => e.type === 'setTimer' && e.timer === ELECTION_TIMER)).toBe(true);
   });
 });
 

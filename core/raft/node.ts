@@ -126,6 +126,7 @@ class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
+/** For role changes and other cold paths; hot paths test first and build the message only on failure. */
 function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new AssertionError(message);
 }
@@ -179,7 +180,8 @@ class RaftNode<SM, Cmd, Query, Result> {
     env: Env,
   ): StepResult<RaftState<SM, Cmd, Query>, RaftMessage<Cmd, Query, Result>, RaftReply<Result>, RaftObservation> {
     const c: Step<SM, Cmd, Query, Result> = { s: state, env, fx: [] };
-    assert(input.type === 'start' || state.started, `raft ${state.self}: ${input.type} before start`);
+    // Hot path: the message is built only when the check fails.
+    if (input.type !== 'start' && !state.started) throw new AssertionError(`raft ${state.self}: ${input.type} before start`);
     switch (input.type) {
       case 'start':
         this.onStart(c, input.durable);
@@ -363,8 +365,15 @@ class RaftNode<SM, Cmd, Query, Result> {
     s.leaderId = leaderId;
     s.votesGranted = [];
     s.votesRejected = [];
-    this.redrawElectionTimeout(c);
-    this.resetElectionTimer(c);
+    // Fig. 2 Followers: the election timer restarts on AppendEntries from the current leader, on
+    // granting a vote and on starting an election, not on learning a newer term: a voter that
+    // refuses a candidate with an older log keeps its timer (thesis ch. 9, "What happens when logs
+    // differ?"), so a candidate that cannot win does not hold back those that can. A leader that
+    // steps down has no election timer running: it gets a fresh one.
+    if (s.electionTimerDueMs === null) {
+      this.redrawElectionTimeout(c);
+      this.resetElectionTimer(c);
+    }
     this.observe(c, { kind: 'becameFollower', node: s.self, term: s.currentTerm, leaderId });
   }
 
@@ -686,6 +695,7 @@ class RaftNode<SM, Cmd, Query, Result> {
 
   private heardFromLeader(c: Step<SM, Cmd, Query, Result>, from: NodeId): void {
     const s = c.s;
+    if (s.leaderId !== from) this.observe(c, { kind: 'leaderContact', node: s.self, term: s.currentTerm, leaderId: from });
     s.leaderId = from;
     s.lastLeaderContactMs = c.env.nowMs;
     this.resetElectionTimer(c);
@@ -807,7 +817,7 @@ class RaftNode<SM, Cmd, Query, Result> {
   /** Append one entry after the last one, on disk too; a config entry takes effect now (thesis §4.1). */
   private appendToLog(c: Step<SM, Cmd, Query, Result>, entry: LogEntry<Cmd>): void {
     const s = c.s;
-    assert(entry.index === lastIndex(s.log) + 1, `raft ${s.self}: append ${entry.index} after ${lastIndex(s.log)}`);
+    if (entry.index !== lastIndex(s.log) + 1) throw new AssertionError(`raft ${s.self}: append ${entry.index} after ${lastIndex(s.log)}`);
     s.log.entries.push(entry);
     this.persist(c, { op: 'append', file: LOG_FILE, record: logRecord(entry) });
     if (entry.data.type === 'config') this.setMembership(c, { voters: entry.data.voters, index: entry.index });
@@ -880,7 +890,7 @@ class RaftNode<SM, Cmd, Query, Result> {
   private sendAppend(c: Step<SM, Cmd, Query, Result>, pr: Progress, force: boolean): void {
     const s = c.s;
     if (!force && (pr.mode === 'snapshot' || (pr.mode === 'probe' && pr.probeSent))) return;
-    assert(pr.nextIndex <= lastIndex(s.log) + 1, `raft ${s.self}: nextIndex ${pr.nextIndex} of ${pr.id} beyond the log`);
+    if (pr.nextIndex > lastIndex(s.log) + 1) throw new AssertionError(`raft ${s.self}: nextIndex ${pr.nextIndex} of ${pr.id} beyond the log`);
     const prevLogIndex = pr.nextIndex - 1;
     const prevLogTerm = termAt(s.log, prevLogIndex);
     if (prevLogTerm === null) {

@@ -272,6 +272,11 @@ export type RaftObservation =
   | { readonly kind: 'becameCandidate'; readonly node: NodeId; readonly term: number }
   /** `term` is the node's current term; it campaigns for term + 1 if the pre-vote succeeds. */
   | { readonly kind: 'becamePreCandidate'; readonly node: NodeId; readonly term: number }
+  /**
+   * A follower heard from the leader of its term for the first time (its first AppendEntries or
+   * InstallSnapshot), without a role change; with a role change, `becameFollower` names the leader.
+   */
+  | { readonly kind: 'leaderContact'; readonly node: NodeId; readonly term: number; readonly leaderId: NodeId }
   /** Written to the meta file (after the persist effect). */
   | { readonly kind: 'persistedMeta'; readonly node: NodeId; readonly term: number; readonly votedFor: NodeId | null }
   /** commitIndex advanced; `entries` are the newly committed ones still in the in-memory log. */

@@ -16,6 +16,7 @@
  * Liveness:
  *   raft-liveness          after the final heal a leader is elected and every voter applies
  *                          what the cluster had committed by the middle of the quiet phase
+ *   snapshot-installed     (named scenarios that ask for it) a server caught up by InstallSnapshot
  *
  * Checkers only look at nodes whose role is 'server'; they never mutate what they see.
  */
@@ -65,26 +66,33 @@ export function electionSafety(): InvariantChecker {
 
 /** Leader Append-Only: a leader never overwrites or deletes entries in its log; it only appends. */
 export function leaderAppendOnly(): InvariantChecker {
-  const seen = new Map<NodeId, { term: number; last: EntryId }>();
+  /** Per server: its last entry while it leads (term -1: not leading); updated in place, as this runs after every event. */
+  const seen = new Map<NodeId, { term: number; index: number; entryTerm: number; hash: number }>();
   return {
     name: 'leader-append-only',
     kind: 'safety',
     afterEvent(world) {
       for (const n of world.nodes) {
         const s = serverState(n);
+        const mine = seen.get(n.id);
         if (s === null || s.role !== 'leader') {
-          seen.delete(n.id);
+          if (mine !== undefined) mine.term = -1;
           continue;
         }
-        const before = seen.get(n.id);
-        if (before !== undefined && before.term === s.currentTerm && before.last.index > s.log.snapshotIndex) {
-          const e = entryAt(s.log, before.last.index);
-          if (e === undefined || e.term !== before.last.term || e.hash !== before.last.hash) {
-            return `leader ${n.id} of term ${s.currentTerm} had ${show(before.last)} and now has ${e === undefined ? 'no entry there' : show(e)}`;
+        if (mine !== undefined && mine.term === s.currentTerm && mine.index > s.log.snapshotIndex) {
+          const e = entryAt(s.log, mine.index);
+          if (e === undefined || e.term !== mine.entryTerm || e.hash !== mine.hash) {
+            const before = { index: mine.index, term: mine.entryTerm, hash: mine.hash };
+            return `leader ${n.id} of term ${s.currentTerm} had ${show(before)} and now has ${e === undefined ? 'no entry there' : show(e)}`;
           }
         }
         const last = s.log.entries[s.log.entries.length - 1];
-        seen.set(n.id, { term: s.currentTerm, last: last === undefined ? { index: s.log.snapshotIndex, term: s.log.snapshotTerm, hash: 0 } : last });
+        const record = mine ?? { term: 0, index: 0, entryTerm: 0, hash: 0 };
+        record.term = s.currentTerm;
+        record.index = last === undefined ? s.log.snapshotIndex : last.index;
+        record.entryTerm = last === undefined ? s.log.snapshotTerm : last.term;
+        record.hash = last === undefined ? 0 : last.hash;
+        if (mine === undefined) seen.set(n.id, record);
       }
     },
   };
@@ -281,12 +289,13 @@ export function ackedEntriesDurable(): InvariantChecker {
     name: 'acked-entries-durable',
     kind: 'safety',
     afterEvent(world) {
-      for (const n of world.nodes) {
+      const nodes = world.nodes;
+      for (const n of nodes) {
         const l = serverState(n);
         if (l === null || l.leader === null) continue;
         for (const pr of l.leader.progress) {
           if (pr.matchIndex === 0) continue;
-          const f = serverState(world.node(pr.id));
+          const f = serverState(nodeById(nodes, pr.id) ?? world.node(pr.id));
           if (f === null || !f.started || f.currentTerm !== l.currentTerm) continue;
           if (lastIndex(f.log) < pr.matchIndex) {
             return `${pr.id} acknowledged entries up to ${pr.matchIndex} to ${n.id} (term ${l.currentTerm}) but its log ends at ${lastIndex(f.log)}`;
@@ -300,6 +309,12 @@ export function ackedEntriesDurable(): InvariantChecker {
       }
     },
   };
+}
+
+/** A node of a short list by id without a map lookup (clusters here have a handful of nodes). */
+function nodeById(nodes: readonly NodeView[], id: NodeId): NodeView | undefined {
+  for (let k = 0; k < nodes.length; k++) if ((nodes[k] as NodeView).id === id) return nodes[k];
+  return undefined;
 }
 
 /** The clients' history is linearizable (checked at the end, within a deterministic search budget). */
@@ -352,6 +367,27 @@ export function raftLiveness(timing: { durationMs: number; quietMs: number }): I
         else if (st.lastApplied < (target ?? 0)) pending.push(`${v} applied ${st.lastApplied}`);
       }
       if (pending.length > 0) return `after the heal, with ${id} leading term ${s.currentTerm}: ${pending.join(', ')}; ${target} was committed by ${midQuietMs} ms`;
+    },
+  };
+}
+
+/**
+ * A goal of a named scenario, checked at the end: `node` installed a snapshot sent by a leader
+ * (InstallSnapshot), so it caught up from a compacted log rather than entry by entry.
+ */
+export function snapshotInstalled(node: NodeId): InvariantChecker {
+  let installs = 0;
+  return {
+    name: 'snapshot-installed',
+    kind: 'liveness',
+    onObservation(from, observation) {
+      if (from === node && raftObservation(observation)?.kind === 'snapshotInstalled') installs++;
+    },
+    atEnd(world) {
+      if (installs > 0) return;
+      const s = serverState(world.node(node));
+      const where = s === null ? 'it is down' : `its log runs from ${s.log.snapshotIndex} to ${lastIndex(s.log)}, commit index ${s.commitIndex}`;
+      return `${node} never installed a snapshot from a leader (${where})`;
     },
   };
 }

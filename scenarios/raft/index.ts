@@ -6,6 +6,10 @@
  *   raft-membership  5 servers of which 3 start as voters; servers are added and removed one at
  *                    a time while the faults run
  *
+ * Named scenarios that each tell one story in a fault script (leader crash, leader isolated,
+ * flapping partitions, restart storms, torn writes, snapshot catch-up, Figure 8, double votes)
+ * are in stories.ts; they build their worlds with `buildRaftWorld` below.
+ *
  * Every option a run uses is drawn from the seed in `configure` and stored in the config's
  * options (swarm testing): cluster size, snapshot interval, batch size, PreVote and CheckQuorum
  * on or off, how clients read, and the operator's schedule.
@@ -16,7 +20,7 @@ import { allFaultKinds } from '../../sim/faults.ts';
 import { nodeIds, swarmConfig } from '../../sim/configure.ts';
 import { RAFT_BUGS, createKvClientProtocol, createKvRaftProtocol, isRaftBug, type RaftCommand } from '../../core/raft/index.ts';
 import type { KvCommand } from '../../core/raft/kv.ts';
-import { raftCheckers } from '../../properties/raft/invariants.ts';
+import { raftCheckers, snapshotInstalled } from '../../properties/raft/invariants.ts';
 
 export interface RaftScenarioOptions {
   /** All servers, sorted. */
@@ -37,6 +41,16 @@ export interface RaftScenarioOptions {
   readonly readMode: 'readIndex' | 'log';
   /** Operator commands, sent to every server at `atMs` (only the leader acts on them). */
   readonly operations: readonly { readonly atMs: number; readonly command: RaftCommand<KvCommand> }[];
+  /** Election timing (Raft's defaults when absent: 150-300 ms, heartbeat 50 ms). */
+  readonly electionTimeoutMinMs?: number;
+  readonly electionTimeoutMaxMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Longest pause of a client between two operations (default 150 ms). */
+  readonly thinkMsMax?: number;
+  /** A named scenario's fault plan in the script form it was written in (sim/faults.ts), for people reading a report. */
+  readonly script?: string;
+  /** Servers that must have installed a snapshot sent by a leader by the end of the run (a named scenario's goal). */
+  readonly expectSnapshotInstalled?: readonly NodeId[];
 }
 
 const DURATION_MS = 10_000;
@@ -107,6 +121,9 @@ export function buildRaftWorld(config: RunConfig): World {
     maxEntriesPerMessage: o.maxEntriesPerMessage,
     preVote: o.preVote,
     checkQuorum: o.checkQuorum,
+    ...(o.electionTimeoutMinMs !== undefined ? { electionTimeoutMinMs: o.electionTimeoutMinMs } : {}),
+    ...(o.electionTimeoutMaxMs !== undefined ? { electionTimeoutMaxMs: o.electionTimeoutMaxMs } : {}),
+    ...(o.heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs: o.heartbeatIntervalMs } : {}),
     bugs: config.bug === null ? [] : [config.bug],
   });
   const client = (k: number) =>
@@ -115,7 +132,7 @@ export function buildRaftWorld(config: RunConfig): World {
       readMode: o.readMode,
       requestTimeoutMs: o.requestTimeoutMs,
       maxAttempts: 10,
-      workload: { operations: o.opsPerClient, keys: o.keys, thinkMsMin: 10, thinkMsMax: 150, mix: o.clientMixes[k] ?? { get: 4, put: 3, append: 1, cas: 2 } },
+      workload: { operations: o.opsPerClient, keys: o.keys, thinkMsMin: 10, thinkMsMax: o.thinkMsMax ?? 150, mix: o.clientMixes[k] ?? { get: 4, put: 3, append: 1, cas: 2 } },
     });
   const commands: TimedCommand[] = [];
   for (const op of o.operations) for (const node of o.servers) commands.push({ atMs: op.atMs, node, command: op.command });
@@ -125,7 +142,10 @@ export function buildRaftWorld(config: RunConfig): World {
       ...o.clients.map((id, k) => ({ id, protocol: client(k), faultable: false, role: 'client' })),
     ],
     commands,
-    checkers: raftCheckers({ durationMs: config.durationMs, quietMs: config.quietMs }),
+    checkers: [
+      ...raftCheckers({ durationMs: config.durationMs, quietMs: config.quietMs }),
+      ...(o.expectSnapshotInstalled ?? []).map((node) => snapshotInstalled(node)),
+    ],
   };
 }
 
