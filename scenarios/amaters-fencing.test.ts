@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFor, runConfig, runSeed } from '../sim/run.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { configFor, runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import { tokenTerm, type FenceObservation } from '../core/fencing/index.ts';
 import { tokensUnique } from '../properties/fencing.ts';
 import { buildFencing, fencingScenario, fencingSwarmScenario } from './amaters-fencing.ts';
@@ -8,14 +7,7 @@ import { buildFencing, fencingScenario, fencingSwarmScenario } from './amaters-f
 const STORY_SEEDS = 10;
 const SWARM_SEEDS = 60;
 
-function sweep(scenario: Scenario, seeds: number, bug: string | null) {
-  const failing: { seed: number; invariant: string }[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
-    const r = runSeed(scenario, seed, bug);
-    if (r.violation) failing.push({ seed, invariant: r.violation.invariant });
-  }
-  return failing;
-}
+const sweep = sweepSeeds;
 
 describe('amaters fencing scenarios', () => {
   it(`the story keeps every invariant over ${STORY_SEEDS} seeds`, () => {

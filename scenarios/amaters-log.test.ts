@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { configFor, runConfig, runSeed } from '../sim/run.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { configFor, runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import type { SealedLogObservation } from '../core/integrity/index.ts';
 import { logStable } from '../properties/integrity.ts';
 import { buildSealedLog, sealedLogScenario, sealedLogSwarmScenario } from './amaters-log.ts';
@@ -8,14 +7,7 @@ import { buildSealedLog, sealedLogScenario, sealedLogSwarmScenario } from './ama
 const STORY_SEEDS = 20;
 const SWARM_SEEDS = 60;
 
-function sweep(scenario: Scenario, seeds: number, bug: string | null) {
-  const failing: { seed: number; invariant: string }[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
-    const r = runSeed(scenario, seed, bug);
-    if (r.violation) failing.push({ seed, invariant: r.violation.invariant });
-  }
-  return failing;
-}
+const sweep = sweepSeeds;
 
 describe('amaters sealed-log scenarios', () => {
   it(`the story keeps every invariant over ${STORY_SEEDS} seeds (forgeries bounce off: no kernel:forgery-accepted)`, () => {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { runSeed } from '../sim/run.ts';
+import { sweepSeeds } from '../sim/run.ts';
 import { runWorld } from '../sim/kernel.ts';
 import { maxGossipScenario } from './maxgossip.ts';
 
 const SEEDS = 60;
 
-function sweep(bug: string | null) {
-  const failing: { seed: number; invariant: string }[] = [];
-  for (let seed = 1; seed <= SEEDS; seed++) {
-    const r = runSeed(maxGossipScenario, seed, bug);
-    if (r.violation) failing.push({ seed, invariant: r.violation.invariant });
-  }
-  return failing;
-}
+const sweep = (bug: string | null) => sweepSeeds(maxGossipScenario, SEEDS, bug);
 
 describe('maxgossip scenario', () => {
   it(`is clean over ${SEEDS} seeds without a bug`, () => {

@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { configFor, runConfig, runSeed } from '../sim/run.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { configFor, runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import { STEMEDB_BUGS, type StemeMessage, type StemeObservation } from '../core/stemedb/index.ts';
 import { buildStemedb, stemedbScenario, stemedbSwarmScenario } from './stemedb.ts';
 
 const STORY_SEEDS = 20;
 const SWARM_SEEDS = 40;
 
-function sweep(scenario: Scenario, seeds: number, bug: string | null) {
-  const failing: { seed: number; invariant: string; message: string }[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
-    const r = runSeed(scenario, seed, bug);
-    if (r.violation) failing.push({ seed, invariant: r.violation.invariant, message: r.violation.message });
-  }
-  return failing;
-}
+const sweep = sweepSeeds;
 
 describe('stemedb scenarios without a bug', () => {
   it(`the story keeps every invariant over ${STORY_SEEDS} seeds`, () => {

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { runConfig, runSeed } from '../sim/run.ts';
+import { runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import { runWorld } from '../sim/kernel.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { AnyProtocol } from '../sim/protocol.ts';
 import { buildSwim, customSwimRun, swimScenarios, swimCrash, swimForgery, swimLarge, swimLoss, swimPartition } from './swim.ts';
 
-function sweep(scenario: Scenario, seeds: number, bug: string | null) {
-  const failing: { seed: number; invariant: string }[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
-    const r = runSeed(scenario, seed, bug);
-    if (r.violation) failing.push({ seed, invariant: r.violation.invariant });
-  }
-  return failing;
-}
+const sweep = sweepSeeds;
 
 describe('swim scenarios without a bug', () => {
   for (const scenario of swimScenarios) {

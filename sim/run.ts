@@ -21,3 +21,20 @@ export function runConfig(scenario: Scenario, config: RunConfig, options: RunOpt
 export function runSeed(scenario: Scenario, seed: number, bug: string | null = null, options: RunOptions = {}): RunResult {
   return runConfig(scenario, configFor(scenario, seed, bug), options);
 }
+
+export interface SweepFailure {
+  readonly seed: number;
+  readonly invariant: string;
+  readonly message: string;
+}
+
+/** Runs seeds 1..`seeds` (or the listed ones) of a scenario and returns the failing ones: the loop every bug-sweep test needs. */
+export function sweepSeeds(scenario: Scenario, seeds: number | readonly number[], bug: string | null = null): SweepFailure[] {
+  const list = typeof seeds === 'number' ? Array.from({ length: seeds }, (_, k) => k + 1) : seeds;
+  const failing: SweepFailure[] = [];
+  for (const seed of list) {
+    const v = runSeed(scenario, seed, bug).violation;
+    if (v) failing.push({ seed, invariant: v.invariant, message: v.message });
+  }
+  return failing;
+}
