@@ -14,6 +14,7 @@ import { isrScenario } from '../scenarios/isr.ts';
 import { isrCaseShape } from './isr-shape.ts';
 import { raftScenario } from '../scenarios/raft/index.ts';
 import { raftCaseShape } from './raft/shape.ts';
+import { clusterTarget } from './cluster/targets.ts';
 
 const swim = (name: string): Scenario => {
   const s = swimScenarios.find((x) => x.name === name);
@@ -107,4 +108,6 @@ export const propertyTargets: readonly PropertyTarget[] = [
     shape: raftCaseShape,
     bugs: ['vote-without-log-check', 'no-conflict-truncation', 'ignore-higher-term', 'reply-before-persist', 'apply-before-commit', 'stale-read'],
   },
+  // The full cluster scenario (core/clusternode): cases to find each at seed 42 and shrunk sizes are in the README.
+  clusterTarget,
 ];

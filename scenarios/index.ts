@@ -11,11 +11,12 @@ import { sealedLogScenarios } from './amaters-log.ts';
 import { swimScenarios } from './swim.ts';
 import { isrScenarios } from './isr.ts';
 import { raftStoryScenarios } from './raft/stories.ts';
+import { clusterScenarios } from './cluster.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, ...raftStoryScenarios];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, ...raftStoryScenarios, ...clusterScenarios];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
-export const defaultScenarioName = 'raft';
+export const defaultScenarioName = 'cluster';
 
 export function findScenario(name: string): Scenario | undefined {
   return scenarios.find((s) => s.name === name);

@@ -121,7 +121,7 @@ describe('npm run sim', () => {
 
   it('runs the most complete scenario by default', () => {
     const r = JSON.parse(sim(['--seed', '1', '--json'], false).stdout);
-    expect(r.scenario).toBe('raft');
+    expect(r.scenario).toBe('cluster');
   });
 
   it('writes the metrics of a sweep in the Prometheus text format, summed over its workers', () => {

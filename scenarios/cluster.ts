@@ -1,0 +1,378 @@
+/**
+ * Cluster scenarios: Redis-Cluster-style shards (a primary and replicas each) whose configuration
+ * lives in one Raft group, with SWIM failure detection, live resharding, replication and failover
+ * (core/clusternode), smart clients writing throughout, and the cluster invariants
+ * (properties/cluster).
+ *
+ *   cluster                    the full scenario: 3 shards x 1-2 replicas, a resharding (two
+ *                              ranges) and a manual failover while clients write, under the swarm
+ *                              fault plan; replication synchronous or not, drawn per seed
+ *   cluster-migration          migrations under load, no faults: three ranges moved, one of them back
+ *   cluster-migration-crash    the source or the target primary (or both) crashes mid-migration
+ *   cluster-failover           a primary crashes; a replica is elected and promoted (asynchronous
+ *                              replication: the acknowledged writes it loses are measured)
+ *   cluster-failover-sync      the same with synchronous replication: nothing acknowledged is lost
+ *   cluster-manual-failover    CLUSTER FAILOVER, FORCE or TAKEOVER on a live primary, sometimes
+ *                              sent to two replicas at once
+ *   cluster-partition          a primary is cut off with a minority; the majority side fails over,
+ *                              and the old primary rejoins as a replica at the heal
+ *
+ * Every option a run uses is drawn from the seed in `configure` and kept in the config's options.
+ */
+import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
+import { allFaultKinds, parseFaultScript, type FaultEvent, type FaultKind } from '../sim/faults.ts';
+import { defaultClock, swarmConfig } from '../sim/configure.ts';
+import { calmNetwork } from '../sim/network.ts';
+import { keySlot, type SlotRange } from '../core/slots/index.ts';
+import {
+  CLUSTER_BUGS,
+  bootstrapConfig,
+  createClusterClientProtocol,
+  createClusterNodeProtocol,
+  createOperatorProtocol,
+  evenSlotRanges,
+  isClusterBug,
+  slotOwnerShard,
+  applyConfigCommand,
+  type ClusterConfig,
+  type ClusterNodeOptions,
+  type OperatorCommand,
+  type ShardId,
+} from '../core/clusternode/index.ts';
+import { ELECTION_DEFAULTS } from '../core/failover/election.ts';
+import { clusterCheckers } from '../properties/cluster/invariants.ts';
+
+export interface ShardLayout {
+  readonly id: ShardId;
+  readonly primary: NodeId;
+  readonly replicas: readonly NodeId[];
+}
+
+export interface ReshardStep {
+  readonly atMs: number;
+  readonly range: SlotRange;
+  readonly source: ShardId;
+  readonly target: ShardId;
+}
+
+export interface FailoverStep {
+  readonly atMs: number;
+  readonly shard: ShardId;
+  readonly mode: 'default' | 'force' | 'takeover';
+  readonly race: boolean;
+}
+
+export interface ClusterScenarioOptions {
+  readonly shards: readonly ShardLayout[];
+  /** Every data node, sorted. */
+  readonly nodes: readonly NodeId[];
+  readonly configVoters: readonly NodeId[];
+  readonly clients: readonly NodeId[];
+  readonly operator: NodeId;
+  readonly keys: readonly string[];
+  readonly opsPerClient: number;
+  readonly thinkMsMax: number;
+  readonly requestTimeoutMs: number;
+  readonly syncReplication: boolean;
+  readonly batchSize: number;
+  readonly batchIntervalMs: number;
+  readonly reshards: readonly ReshardStep[];
+  readonly failovers: readonly FailoverStep[];
+  /** A named scenario's fault plan, as written. */
+  readonly script?: string;
+}
+
+export const CLUSTER_DURATION_MS = 12_000;
+export const CLUSTER_QUIET_MS = 8_000;
+const OPERATOR = 'op';
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+/** Shard k's primary is n<k>; replicas follow in shard order: 3 shards with [2, 1, 2] replicas give s1 = n1 + n4,n5, s2 = n2 + n6, s3 = n3 + n7,n8. */
+export function shardLayout(replicas: readonly number[]): ShardLayout[] {
+  const count = replicas.length;
+  let next = count + 1;
+  return replicas.map((r, k) => {
+    const reps: NodeId[] = [];
+    for (let j = 0; j < r; j++) reps.push(`n${next++}`);
+    return { id: `s${k + 1}`, primary: `n${k + 1}`, replicas: reps };
+  });
+}
+
+export function layoutNodes(shards: readonly ShardLayout[]): NodeId[] {
+  return shards.flatMap((s) => [s.primary, ...s.replicas]).sort();
+}
+
+export function initialConfig(shards: readonly ShardLayout[]): ClusterConfig {
+  const ranges = evenSlotRanges(shards.length);
+  return bootstrapConfig(shards.map((s, k) => ({ ...s, slots: [ranges[k]!] })));
+}
+
+/** Keys in groups sharing a hash tag (so a slot holds several): `{u3}a`, `{u3}b`, ... */
+export function workloadKeys(groups: number, perGroup: number, offset = 0): string[] {
+  const keys: string[] = [];
+  for (let g = 0; g < groups; g++) for (let k = 0; k < perGroup; k++) keys.push(`{u${g + offset}}${'abcd'[k]}`);
+  return keys;
+}
+
+const tagOf = (key: string) => key.slice(0, key.indexOf('}') + 1);
+
+/**
+ * A resharding plan: for each chosen key group, move a small range around its slot from its
+ * owner (at that point of the plan) to another shard, with `back` also moving the first range
+ * home again at the end.
+ */
+export function planReshards(rng: Rng, config: ClusterConfig, keys: readonly string[], count: number, startMs: number, back: boolean): ReshardStep[] {
+  const tags = [...new Set(keys.map(tagOf))];
+  const steps: ReshardStep[] = [];
+  let c = config;
+  const used = new Set<string>();
+  for (let k = 0; k < count && used.size < tags.length; k++) {
+    let tag = tags[rng.int(tags.length)]!;
+    while (used.has(tag)) tag = tags[(tags.indexOf(tag) + 1) % tags.length]!;
+    used.add(tag);
+    const slot = keySlot(tag);
+    const owner = slotOwnerShard(c, slot)!;
+    const own = owner.slots.find((r) => slot >= r.start && slot <= r.end)!;
+    const range = { start: Math.max(own.start, slot - rng.int(8)), end: Math.min(own.end, slot + rng.int(8)) };
+    const others = c.shards.filter((s) => s.id !== owner.id);
+    const target = others[rng.int(others.length)]!.id;
+    steps.push({ atMs: startMs + k * 1000, range, source: owner.id, target });
+    c = applyConfigCommand(applyConfigCommand(c, { op: 'migrate-begin', range, source: owner.id, target, by: 'plan' }).config, { op: 'migrate-finish', migrationId: c.nextMigrationId, by: 'plan' }).config;
+  }
+  if (back && steps.length > 0) {
+    const first = steps[0]!;
+    steps.push({ atMs: first.atMs + 4000, range: first.range, source: first.target, target: first.source });
+  }
+  return steps;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the world
+
+export const LEASE = { leaseMs: 1500, renewEveryMs: 400, marginMs: 250 };
+
+export function nodeOptions(o: ClusterScenarioOptions, bug: string | null): ClusterNodeOptions {
+  return {
+    nodes: o.nodes,
+    configVoters: o.configVoters,
+    initialConfig: initialConfig(o.shards),
+    syncReplication: o.syncReplication,
+    lease: LEASE,
+    election: ELECTION_DEFAULTS,
+    migration: { batchSize: o.batchSize, batchIntervalMs: o.batchIntervalMs, resendAfterMs: 400 },
+    swim: { protocolPeriodMs: 250, probeTimeoutMs: 120, suspicionMult: 4, suspicionMaxTimeoutMult: 3, pushPullPeriods: 20, reconnectPeriods: 4 },
+    raft: { electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600, heartbeatIntervalMs: 100, snapshotEveryEntries: 32 },
+    tickMs: 100,
+    replPingMs: 200,
+    replTimeoutMs: 1000,
+    configPullMs: 1000,
+    proposeTimeoutMs: 400,
+    bugs: bug !== null && isClusterBug(bug) && bug !== 'ask-updates-cache' ? [bug] : [],
+  };
+}
+
+export function buildClusterWorld(config: RunConfig): World {
+  const o = config.options as unknown as ClusterScenarioOptions;
+  if (config.bug !== null && !isClusterBug(config.bug)) throw new Error(`unknown cluster bug ${config.bug}`);
+  const bugs = config.bug !== null && isClusterBug(config.bug) ? [config.bug] : [];
+  const node = createClusterNodeProtocol(nodeOptions(o, config.bug));
+  const operator = createOperatorProtocol({ voters: o.configVoters, initialConfig: initialConfig(o.shards), tickMs: 100, proposeTimeoutMs: 400, pullEveryMs: 300 });
+  const clients = o.clients.map((_, k) =>
+    createClusterClientProtocol({
+      servers: o.nodes,
+      clientNumber: k + 1,
+      requestTimeoutMs: o.requestTimeoutMs,
+      maxTimeouts: 12,
+      maxRedirects: 5,
+      workload: { operations: o.opsPerClient, keys: o.keys, thinkMsMin: 5, thinkMsMax: o.thinkMsMax, mix: { get: 4, put: 3, append: 2, cas: 1 }, startAtMs: 200 },
+      bugs: bugs.filter((b) => b === 'ask-updates-cache'),
+    }),
+  );
+  const commands: TimedCommand[] = [
+    ...o.reshards.map((r) => ({ atMs: r.atMs, node: o.operator, command: { type: 'reshard', range: r.range, source: r.source, target: r.target } satisfies OperatorCommand })),
+    ...o.failovers.map((f) => ({ atMs: f.atMs, node: o.operator, command: { type: 'failover', shard: f.shard, mode: f.mode, race: f.race } satisfies OperatorCommand })),
+  ].sort((a, b) => a.atMs - b.atMs);
+  return {
+    nodes: [
+      ...o.nodes.map((id) => ({ id, protocol: node, faultable: true, role: 'server' })),
+      { id: o.operator, protocol: operator, faultable: false, role: 'operator' },
+      ...o.clients.map((id, k) => ({ id, protocol: clients[k]!, faultable: false, role: 'client' })),
+    ],
+    commands,
+    checkers: clusterCheckers({ sync: o.syncReplication, bugs, operator: o.operator }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configurations
+
+function pick<T>(rng: Rng, items: readonly T[]): T {
+  return items[rng.int(items.length)]!;
+}
+
+interface Draw {
+  readonly replicas?: readonly number[];
+  readonly sync?: boolean;
+  readonly reshards?: number;
+  readonly back?: boolean;
+  readonly failover?: boolean;
+  readonly failoverModes?: readonly FailoverStep['mode'][];
+  readonly raceChance?: number;
+}
+
+/** The options a seed expands into (swarm style: shape, replication mode, plan). */
+export function drawClusterOptions(rng: Rng, d: Draw = {}): ClusterScenarioOptions {
+  const replicas = d.replicas ?? [1 + rng.int(2), 1 + rng.int(2), 1 + rng.int(2)];
+  const shards = shardLayout(replicas);
+  const nodes = layoutNodes(shards);
+  // The configuration group: the three initial primaries (as Redis's voters are), or spread over primaries and replicas.
+  const spread = rng.next() < 0.5;
+  const configVoters = (spread ? [shards[0]!.primary, shards[1]!.replicas[0]!, shards[2]!.replicas[0]!] : shards.map((s) => s.primary)).sort();
+  const keys = workloadKeys(5, 2 + rng.int(2));
+  const config = initialConfig(shards);
+  const reshards = planReshards(rng, config, keys, d.reshards ?? 2, 1500 + rng.int(1500), d.back ?? false);
+  const failovers: FailoverStep[] = [];
+  if (d.failover ?? true) {
+    const shard = pick(rng, shards);
+    const race = shard.replicas.length >= 2 && rng.next() < (d.raceChance ?? 0.3);
+    failovers.push({ atMs: 3000 + rng.int(5000), shard: shard.id, mode: race ? 'force' : pick(rng, d.failoverModes ?? ['default', 'force', 'takeover']), race });
+  }
+  return {
+    shards,
+    nodes,
+    configVoters,
+    clients: ['c1', 'c2', 'c3'],
+    operator: OPERATOR,
+    keys,
+    opsPerClient: 110 + rng.int(50),
+    thinkMsMax: 40 + rng.int(60),
+    requestTimeoutMs: pick(rng, [250, 400]),
+    syncReplication: d.sync ?? rng.next() < 0.5,
+    batchSize: 1 + rng.int(3),
+    batchIntervalMs: 150 + rng.int(250),
+    reshards,
+    failovers,
+  };
+}
+
+const fullKinds: readonly FaultKind[] = allFaultKinds;
+
+function scriptedConfig(name: string, seed: number, bug: string | null, options: ClusterScenarioOptions, faults: FaultEvent[]): RunConfig {
+  return {
+    scenario: name,
+    seed,
+    bug,
+    options: { ...options },
+    network: { base: calmNetwork },
+    clock: defaultClock,
+    faults,
+    durationMs: CLUSTER_DURATION_MS,
+    quietMs: CLUSTER_QUIET_MS,
+    maxEvents: 2_000_000,
+  };
+}
+
+function scenario(name: string, description: string, configure: Scenario['configure'], faultKinds: readonly FaultKind[] = fullKinds): Scenario {
+  return { name, description, bugs: CLUSTER_BUGS, faultKinds, configure, build: buildClusterWorld };
+}
+
+export const clusterScenario = scenario(
+  'cluster',
+  'Redis-Cluster-style: 3 shards x 1-2 replicas, config in Raft, SWIM, live resharding + manual failover while clients write (linearizability, single writer, no key lost); swarm faults',
+  (seed, rng, bug) => {
+    const options = drawClusterOptions(rng);
+    return swarmConfig({ scenario: 'cluster', seed, bug, options: { ...options }, servers: options.nodes, kinds: fullKinds, durationMs: CLUSTER_DURATION_MS, quietMs: CLUSTER_QUIET_MS, maxEvents: 2_000_000 });
+  },
+);
+
+export const clusterMigrationScenario = scenario(
+  'cluster-migration',
+  'Live migration under load, no faults: three slot ranges move (one of them back) while clients write',
+  (seed, rng, bug) => scriptedConfig('cluster-migration', seed, bug, drawClusterOptions(rng, { replicas: [1, 1, 1], reshards: 2, back: true, failover: false }), []),
+  [],
+);
+
+export const clusterMigrationCrashScenario = scenario(
+  'cluster-migration-crash',
+  'A migration whose source or target primary (or both) crashes mid-way, and restarts or fails over',
+  (seed, rng, bug) => {
+    const options = drawClusterOptions(rng, { replicas: [1 + rng.int(2), 1 + rng.int(2), 1 + rng.int(2)], reshards: 1, failover: false });
+    const step = options.reshards[0]!;
+    const source = options.shards.find((s) => s.id === step.source)!.primary;
+    const target = options.shards.find((s) => s.id === step.target)!.primary;
+    const who = pick(rng, ['source', 'target', 'both'] as const);
+    const at = step.atMs + 100 + rng.int(600);
+    const down = pick(rng, [800, 4000]); // a quick restart, or long enough for a failover
+    const lines = [
+      ...(who !== 'target' ? [`crash ${source} at ${at}ms`, `restart ${source} at ${at + down}ms`] : []),
+      ...(who !== 'source' ? [`crash ${target} at ${at + 150}ms`, `restart ${target} at ${at + 150 + down}ms`] : []),
+    ];
+    const script = lines.join('; ');
+    return scriptedConfig('cluster-migration-crash', seed, bug, { ...options, script }, parseFaultScript(script));
+  },
+  ['crash'],
+);
+
+function crashConfig(name: string, sync: boolean) {
+  return (seed: number, rng: Rng, bug: string | null): RunConfig => {
+    const options = drawClusterOptions(rng, { sync, reshards: 1, failover: false });
+    const victim = pick(rng, options.shards).primary;
+    const at = 2500 + rng.int(2500);
+    const script = `crash ${victim} at ${at}ms; restart ${victim} at ${at + 5000 + rng.int(2000)}ms`;
+    return scriptedConfig(name, seed, bug, { ...options, script }, parseFaultScript(script));
+  };
+}
+
+export const clusterFailoverScenario = scenario(
+  'cluster-failover',
+  'A primary crashes: SWIM notices, a replica wins the election and is promoted through Raft; asynchronous replication (lost acknowledged writes measured)',
+  crashConfig('cluster-failover', false),
+  ['crash'],
+);
+
+export const clusterFailoverSyncScenario = scenario(
+  'cluster-failover-sync',
+  'A primary crashes and fails over under synchronous replication (WAIT all replicas): no acknowledged write may be lost',
+  crashConfig('cluster-failover-sync', true),
+  ['crash'],
+);
+
+export const clusterManualFailoverScenario = scenario(
+  'cluster-manual-failover',
+  'CLUSTER FAILOVER (default, FORCE, TAKEOVER) on a live primary, sometimes sent to two replicas at once; no faults',
+  (seed, rng, bug) => {
+    const options = drawClusterOptions(rng, { replicas: [2, 1 + rng.int(2), 2], reshards: 1, raceChance: 0.5 });
+    return scriptedConfig('cluster-manual-failover', seed, bug, options, []);
+  },
+  [],
+);
+
+export const clusterPartitionScenario = scenario(
+  'cluster-partition',
+  'A primary is partitioned with a minority: the majority side elects and promotes a replica; the old primary loses its lease and rejoins as a replica',
+  (seed, rng, bug) => {
+    const options = drawClusterOptions(rng, { replicas: [2, 2, 2], reshards: 1, failover: false });
+    const shard = pick(rng, options.shards);
+    // The minority: the primary, and perhaps one node of another shard that is not a config voter.
+    const extra = options.nodes.filter((n) => !options.configVoters.includes(n) && !shard.replicas.includes(n) && n !== shard.primary);
+    const minority = [shard.primary, ...(rng.next() < 0.5 && extra.length > 0 ? [pick(rng, extra)] : [])].sort();
+    const majority = options.nodes.filter((n) => !minority.includes(n));
+    const at = 2500 + rng.int(2000);
+    const script = `partition ${minority.join(',')} | ${majority.join(',')} at ${at}ms until ${at + 5000 + rng.int(2000)}ms`;
+    return scriptedConfig('cluster-partition', seed, bug, { ...options, script }, parseFaultScript(script));
+  },
+  ['partition'],
+);
+
+export const clusterScenarios: readonly Scenario[] = [
+  clusterScenario,
+  clusterMigrationScenario,
+  clusterMigrationCrashScenario,
+  clusterFailoverScenario,
+  clusterFailoverSyncScenario,
+  clusterManualFailoverScenario,
+  clusterPartitionScenario,
+];
