@@ -12,7 +12,7 @@ import { defaultScenarioName, findScenario, scenarios } from '../scenarios/index
 import type { Scenario } from './scenario.ts';
 import { FaultScriptError, faultScheduleError, formatFault, parseFaultScript, type FaultEvent } from './faults.ts';
 import { configFor, runConfig } from './run.ts';
-import { runJob, runJobWithMetrics, type Job, type JobResult } from './jobs.ts';
+import { runJob, runJobWithMetrics, sumCounters, type Job, type JobResult } from './jobs.ts';
 import { sumMetrics } from './metrics.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -276,6 +276,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
         simulatedMs: result.simulatedMs,
         wallMs: Math.round(result.wallMs),
         violations: result.violation ? [violationSummary(result)] : [],
+        counters: result.counters,
         report: result.reportPath,
         replay: result.reportPath ? `npm run sim -- --replay ${rel(result.reportPath)}` : null,
         ...(o.checkDeterminism ? { determinism: divergence ? { ok: false, divergence } : { ok: true } } : {}),
@@ -292,6 +293,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
       ['simulated', formatDuration(result.simulatedMs)],
       ['wall', `${result.wallMs.toFixed(0)} ms (${Math.round(result.simulatedMs / Math.max(result.wallMs, 0.001))}x real time, ${Math.round(result.events / Math.max(result.wallMs, 0.001))}k events/s)`],
       ['trace hash', result.traceHash],
+      ...countersRow(result.counters),
       ['result', result.violation ? `VIOLATION: ${result.violation.invariant}` : 'ok: no invariant violated'],
       ...(o.checkDeterminism ? [['determinism', divergence ? 'MISMATCH' : 'same trace hash in a second worker'] as [string, string]] : []),
     ]);
@@ -312,6 +314,12 @@ async function writeMetrics(path: string, results: readonly JobResult[]): Promis
   } catch (e) {
     throw new UsageError(`--metrics: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/** The protocols' own counters (e.g. acknowledged writes a failover lost), as a summary row when there are any. */
+function countersRow(counters: Readonly<Record<string, number>>): [string, string][] {
+  const entries = Object.entries(counters);
+  return entries.length === 0 ? [] : [['counters', entries.map(([k, v]) => `${k}=${v}`).join(', ')]];
 }
 
 function violationSummary(r: JobResult) {
@@ -399,6 +407,7 @@ async function sweep(o: Options): Promise<number> {
         simulatedMs: simulated,
         wallMs: Math.round(wallMs),
         violations: failures.map(violationSummary),
+        counters: sumCounters(results.map(({ result }) => result)),
         determinism: { checked: sample.size, mismatches: divergences },
         results: results.map(({ result }) => ({ seed: result.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, violation: result.violation?.invariant ?? null })),
       }),
@@ -413,6 +422,7 @@ async function sweep(o: Options): Promise<number> {
       ['simulated', `${formatDuration(simulated)} in all, ${formatDuration(simulated / Math.max(1, results.length))} per seed`],
       ['wall', `${(wallMs / 1000).toFixed(1)} s (${(results.length / (wallMs / 60000)).toFixed(0)} seeds/min)`],
       ['violations', failures.length === 0 ? 'none' : `${failures.length} seed(s)`],
+      ...countersRow(sumCounters(results.map(({ result }) => result))),
       ['determinism', `${sample.size} seed(s) re-run in another worker: ${divergences.length === 0 ? 'same trace hashes' : `${divergences.length} MISMATCH(ES)`}`],
     ]);
     if (failures.length > 0) {
@@ -509,7 +519,7 @@ async function replay(file: string, json: boolean, out: string, tail: number): P
     console.log(`Replay of ${file} (scenario ${report.config.scenario}, seed ${report.config.seed}${report.config.bug ? `, bug ${report.config.bug}` : ''}):`);
     console.log(`  ${verdict}`);
     if (v) {
-      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats };
+      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats, counters: {} };
       for (const line of violationLines(r, 15)) console.log(line);
     }
   }

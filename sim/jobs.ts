@@ -45,6 +45,8 @@ export interface JobResult {
   /** The last trace entries before the violation (or the recorded window). */
   readonly trace: readonly TraceEntry[];
   readonly stats: RunStats;
+  /** The protocols' own counters, summed over the run: observations `{ type: 'metric', name, value }`. */
+  readonly counters: Readonly<Record<string, number>>;
   /** The run's metrics, when the job asked for them. */
   readonly metrics?: MetricsJson;
 }
@@ -74,10 +76,17 @@ export function runJob(job: Job, observe?: (node: string, observation: unknown, 
   const config = jobConfig(job);
   const started = performance.now(); // determinism-ok: wall time of the run, outside the simulated world
   const window = job.traceWindow;
+  const counters: Record<string, number> = {};
   const result = runConfig(scenario, config, {
     checkpointEvery: job.checkpointEvery,
     trace: window ? { fromEvent: window[0], toEvent: window[1], capacity: Number.MAX_SAFE_INTEGER } : null,
-    ...(observe ? { onObservation: observe } : {}),
+    onObservation: (node, observation, nowMs) => {
+      const o = observation as { type?: unknown; name?: unknown; value?: unknown } | null;
+      if (o !== null && typeof o === 'object' && o.type === 'metric' && typeof o.name === 'string' && typeof o.value === 'number') {
+        counters[o.name] = (counters[o.name] ?? 0) + o.value;
+      }
+      observe?.(node, observation, nowMs);
+    },
   });
   const wallMs = performance.now() - started; // determinism-ok: wall time of the run
   let reportPath: string | null = null;
@@ -103,5 +112,17 @@ export function runJob(job: Job, observe?: (node: string, observation: unknown, 
     swarm: config.options.swarm ?? null,
     trace,
     stats: result.stats,
+    counters: sortedCounters(counters),
   };
+}
+
+function sortedCounters(counters: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.keys(counters).sort().map((k) => [k, counters[k]!]));
+}
+
+/** The counters of many runs, added up. */
+export function sumCounters(results: readonly { readonly counters: Readonly<Record<string, number>> }[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.counters)) sum[k] = (sum[k] ?? 0) + v;
+  return sortedCounters(sum);
 }

@@ -374,6 +374,8 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
       // acknowledged beyond the offset its successor had reached.
       const lost = r.clientAcked.filter((off) => off > p.offset).length;
       observe(c, { type: 'failover', event: 'demoted', shard: me.id, node: s.self, epoch: me.configEpoch, successor: p.to, ownOffset: r.offset, successorOffset: p.offset, lostAckedWrites: lost });
+      // The same loss as a protocol counter: it shows in the run's summary and in --metrics.
+      observe(c, { type: 'metric', name: 'acked_writes_lost', value: lost });
     }
     r.following = me.primary;
     r.lastHeardMs = c.env.nowMs;
