@@ -7,7 +7,7 @@
  *   const client = createClusterClientProtocol({ ... });   // simulated smart clients
  *   const operator = createOperatorProtocol({ ... });      // redis-cli --cluster reshard, CLUSTER FAILOVER
  *
- * See core/migration/README.md.
+ * See the README, cluster section.
  */
 export * from './config.ts';
 export * from './types.ts';
