@@ -108,6 +108,6 @@ export const propertyTargets: readonly PropertyTarget[] = [
     shape: raftCaseShape,
     bugs: ['vote-without-log-check', 'no-conflict-truncation', 'ignore-higher-term', 'reply-before-persist', 'apply-before-commit', 'stale-read'],
   },
-  // The full cluster scenario (core/clusternode): cases to find each at seed 42 and shrunk sizes are in the README.
+  // The full cluster scenario (core/clusternode): cases to find each at seed 42 and shrunk sizes are in the README (cluster section).
   clusterTarget,
 ];
