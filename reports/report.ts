@@ -12,6 +12,7 @@ import type { RunResult, RunStats, Violation } from '../sim/kernel.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import { faultScheduleError } from '../sim/faults.ts';
 import { conditionsError } from '../sim/network.ts';
+import { directedScheduleError } from '../sim/explore/directed.ts';
 
 export const REPORT_FORMAT = 'cluster-sim-report';
 export const REPORT_VERSION = 1;
@@ -170,6 +171,8 @@ export function validateReport(data: unknown, path: string, findScenario: (name:
   }
   const faultError = faultScheduleError(c.faults, nodes);
   if (faultError) fail(`config.faults: ${faultError}`);
+  const directedError = c.directed === undefined ? null : directedScheduleError(c.directed, (c.faults as unknown[]).length);
+  if (directedError) fail(`config.${directedError}`);
   const v = r.violation as Record<string, unknown> | undefined;
   if (typeof v !== 'object' || v === null) fail('the report has no violation');
   if (typeof v!.invariant !== 'string' || typeof v!.eventIndex !== 'number' || typeof v!.atMs !== 'number') fail('violation needs invariant, eventIndex and atMs');

@@ -21,6 +21,8 @@ import { determinismSample, locateDivergence, type Divergence } from './determin
 import { loadReport, ReportError, toolInfo, writeReport, makeReport, type Report } from '../reports/report.ts';
 import { formatEntry, formatDuration, compactJson } from '../reports/terminal.ts';
 import { isValidSeed } from './rng.ts';
+import { runExploreCommand } from './explore/cli.ts';
+import type { ExploreBounds } from './scenario.ts';
 
 class UsageError extends Error {}
 
@@ -29,6 +31,7 @@ const help = `Usage: npm run sim -- [options]
 Run one seed:        npm run sim -- --seed 42 [--scenario NAME] [--bug NAME]
 Sweep seeds:         npm run sim -- --seeds 1..1000 [--workers 2] [--shard 1/4] [--check-determinism]
 Replay a report:     npm run sim -- --replay reports/out/FILE.json
+Explore:             npm run sim -- --explore --scenario raft-explore [--bug NAME] [--depth N] [--max-crashes N] ...
 List:                npm run sim -- --list | --list-bugs [--scenario NAME]
 
 Options:
@@ -49,6 +52,20 @@ Options:
   --tail N               trace entries kept in a report and shown before a violation (default: 400 / 15 shown)
   --metrics FILE         write the run's or the sweep's counters and histograms in the Prometheus text format
   -h, --help             this text
+
+Exhaustive exploration (a bounded model checker over the same step functions; sim/explore/README.md):
+  --explore              explore every world of the scenario within the bounds (breadth-first: the
+                         first counterexample is a shortest one); a violation is a report --replay re-runs
+  --depth N              steps from the initial world (default: the scenario's, for its bug)
+  --max-crashes N        crashes (each may be followed by a restart)
+  --mid-step             crashes may also land inside a step, after some of its effects (the write in flight lost)
+  --max-drops N          messages lost
+  --max-dups N           messages delivered twice
+  --max-inflight N       messages in flight per link (a send beyond it is lost, a full buffer)
+  --max-commands N       commands of the scenario (client or operator) delivered
+  --time-budget SECONDS  stop after this long (the summary then says the space was not exhausted)
+  --dfs                  depth-first instead of breadth-first
+  --symmetry             symmetry reduction over the nodes the scenario declares interchangeable
 
 Exit status: 0 no violation, 1 a violation (a report was written), 2 bad usage or bad input.`;
 
@@ -98,6 +115,17 @@ async function main(argv: string[]): Promise<number> {
         tail: { type: 'string' },
         metrics: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        explore: { type: 'boolean' },
+        depth: { type: 'string' },
+        'max-crashes': { type: 'string' },
+        'mid-step': { type: 'boolean' },
+        'max-drops': { type: 'string' },
+        'max-dups': { type: 'string' },
+        'max-inflight': { type: 'string' },
+        'max-commands': { type: 'string' },
+        'time-budget': { type: 'string' },
+        dfs: { type: 'boolean' },
+        symmetry: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -118,6 +146,33 @@ async function main(argv: string[]): Promise<number> {
   const out = resolve(v.out ?? 'reports/out');
   const json = v.json ?? false;
   const tail = v.tail !== undefined ? parseIntArg(v.tail, '--tail', 1, 1_000_000) : 400;
+  const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'time-budget', 'dfs', 'symmetry'] as const;
+  if (v.explore) {
+    for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults'] as const) {
+      if (v[flag] !== undefined) throw new UsageError(`--explore makes its own schedules: drop --${flag}`);
+    }
+    const bug = v.bug ?? null;
+    if (bug !== null && !scenario.bugs.some((b) => b.name === bug)) {
+      throw new UsageError(`scenario ${scenario.name} has no bug ${JSON.stringify(bug)}; --list-bugs --scenario ${scenario.name} shows its bugs`);
+    }
+    const bounds: { -readonly [K in keyof ExploreBounds]?: ExploreBounds[K] } = {};
+    if (v.depth !== undefined) bounds.depth = parseIntArg(v.depth, '--depth', 1, 1_000);
+    if (v['max-crashes'] !== undefined) bounds.crashes = parseIntArg(v['max-crashes'], '--max-crashes', 0, 100);
+    if (v['mid-step']) bounds.midStep = true;
+    if (v['max-drops'] !== undefined) bounds.drops = parseIntArg(v['max-drops'], '--max-drops', 0, 1_000);
+    if (v['max-dups'] !== undefined) bounds.dups = parseIntArg(v['max-dups'], '--max-dups', 0, 1_000);
+    if (v['max-inflight'] !== undefined) bounds.inflight = parseIntArg(v['max-inflight'], '--max-inflight', 1, 1_000);
+    if (v['max-commands'] !== undefined) bounds.commands = parseIntArg(v['max-commands'], '--max-commands', 0, 30);
+    let timeBudgetMs: number | null = null;
+    if (v['time-budget'] !== undefined) {
+      const text = v['time-budget'];
+      if (!/^\d+(\.\d+)?$/.test(text) || !(Number(text) > 0)) throw new UsageError(`--time-budget must be a positive number of seconds, got ${JSON.stringify(text)}`);
+      timeBudgetMs = Number(text) * 1000;
+    }
+    const seed = v.seed !== undefined ? parseIntArg(v.seed, '--seed', 0) : 0;
+    return runExploreCommand({ scenario, bug, seed, bounds, order: v.dfs ? 'dfs' : 'bfs', symmetry: v.symmetry ?? false, timeBudgetMs, json: v.json ?? false, out: resolve(v.out ?? 'reports/out') });
+  }
+  for (const flag of exploreOnly) if (v[flag] !== undefined) throw new UsageError(`--${flag} is a bound of an exploration: give --explore too`);
   if (v.replay !== undefined) {
     for (const flag of ['seed', 'seeds', 'bug', 'faults', 'shard', 'scenario'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--replay takes its ${flag === 'faults' ? 'fault schedule' : flag} from the report; drop --${flag}`);

@@ -7,8 +7,8 @@
  * kernel heals everything (partitions, network conditions, crashed and paused nodes) and runs a
  * quiet phase of `quietMs` in which the liveness checkers' conditions must come true.
  */
-import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId } from './protocol.ts';
-import type { InvariantChecker, NodeStatus, NodeView, RunConfig, World, WorldView } from './scenario.ts';
+import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId, Rng } from './protocol.ts';
+import type { DirectedSchedule, InvariantChecker, NodeStatus, NodeView, RunConfig, World, WorldView } from './scenario.ts';
 import type { FaultEvent } from './faults.ts';
 import { sampleLatencyMs, type LinkConditions } from './network.ts';
 import { Stream } from './rng.ts';
@@ -103,8 +103,27 @@ class NodeEnv implements Env {
   nowMs = 0;
   constructor(
     readonly self: NodeId,
-    readonly rng: Stream,
+    readonly rng: Rng,
   ) {}
+}
+
+/**
+ * The randomness of a directed run and of the explorer: next() is always 0, so int(n) is 0 and
+ * between(min, max) is min. An explored scenario fixes its randomness this way; the explorer
+ * branches on what the world does, not on what a node draws.
+ */
+export class FixedRng implements Rng {
+  next(): number {
+    return 0;
+  }
+  int(n: number): number {
+    if (!(n >= 1 && Number.isInteger(n))) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    return 0;
+  }
+  between(min: number, max: number): number {
+    if (!(max >= min)) throw new RangeError(`Rng.between: max ${max} < min ${min}`);
+    return min;
+  }
 }
 
 class LiveNodeView implements NodeView {
@@ -209,6 +228,15 @@ class Kernel {
   private eventIndex = 0;
   private nextMsgId = 0;
   private violation: Violation | null = null;
+  /** A directed run's schedule (null in every ordinary run). */
+  private readonly directed: DirectedSchedule | null;
+  /** Directed events waiting for their turn, by order: they enter the queue strictly in order. */
+  private readonly pendingOrdered: (Ev | undefined)[] = [];
+  private nextOrder = 0;
+  /** Directed mid-step crashes: the landing point of the crash armed on each node (-1: draw it). */
+  private readonly pendingLanding: Int32Array;
+  /** Index in config.faults of the fault being applied. */
+  private faultIndex = -1;
   private readonly checkpoints: string[] = [];
   private readonly stats: RunStats = {
     messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0,
@@ -235,7 +263,10 @@ class Kernel {
     this.disks = specs.map(() => ({}));
     this.skewMs = new Float64Array(n);
     this.driftRate = new Float64Array(n);
-    this.envs = specs.map((s) => new NodeEnv(s.id, new Stream(config.seed, `node/${s.id}`)));
+    this.directed = config.directed ?? null;
+    const fixed = this.directed?.fixedRng === true ? new FixedRng() : null;
+    this.envs = specs.map((s) => new NodeEnv(s.id, fixed ?? new Stream(config.seed, `node/${s.id}`)));
+    this.pendingLanding = new Int32Array(n).fill(-1);
     this.faultRng = new Stream(config.seed, 'faults/runtime');
     this.baseConditions = config.network.base;
     this.currentConditions = this.baseConditions;
@@ -264,18 +295,33 @@ class Kernel {
       if (i === undefined) throw new Error(`${what} names an unknown node ${id}`);
       return i;
     };
+    const directed = this.directed;
     world.commands.forEach((c, commandId) => {
-      this.schedule(c.atMs, COMMAND, indexOf(c.node, 'a command'), -1, commandId, -1, c.command);
+      const node = indexOf(c.node, 'a command');
+      if (directed === null) this.schedule(c.atMs, COMMAND, node, -1, commandId, -1, c.command);
+      else {
+        const at = directed.commands[commandId];
+        if (at) this.scheduleOrdered(at, COMMAND, node, -1, commandId, -1, c.command);
+      }
     });
-    for (const f of config.faults) {
+    config.faults.forEach((f, k) => {
       if ('node' in f) {
         const i = indexOf(f.node, `fault ${f.type}`);
         if (!this.faultable[i]) throw new Error(`fault ${f.type} targets ${f.node}, which takes no faults`);
       }
-      if (f.atMs < config.durationMs) this.schedule(f.atMs, FAULT, -1, -1, 0, -1, f);
+      if (directed !== null) {
+        const d = directed.faults[k];
+        if (d === undefined) throw new Error(`the directed schedule has no order for fault ${k}`);
+        this.scheduleOrdered({ atMs: f.atMs, order: d.order }, FAULT, -1, -1, k, -1, f);
+      } else if (f.atMs < config.durationMs) this.schedule(f.atMs, FAULT, -1, -1, k, -1, f);
+    });
+    if (directed !== null) {
+      // A directed run ends where its schedule ends: no final heal, no quiet phase.
+      this.scheduleOrdered(directed.end, END, -1, -1, 0, -1, undefined);
+    } else {
+      this.schedule(config.durationMs, HEAL, -1, -1, 0, -1, undefined);
+      this.schedule(config.durationMs + config.quietMs, END, -1, -1, 0, -1, undefined);
     }
-    this.schedule(config.durationMs, HEAL, -1, -1, 0, -1, undefined);
-    this.schedule(config.durationMs + config.quietMs, END, -1, -1, 0, -1, undefined);
   }
 
   run(): RunResult {
@@ -363,6 +409,7 @@ class Kernel {
       }
       case FAULT:
         this.begin(ev.t);
+        this.faultIndex = ev.gen;
         this.applyFault(ev.data as FaultEvent);
         return true;
       case RESUME: {
@@ -425,6 +472,21 @@ class Kernel {
     this.heap.push({ t, seq: 0, kind, node, peer, gen, msg, data });
   }
 
+  /**
+   * A directed event. It enters the queue only after every event of a lower order did, so events
+   * at the same time keep the directed order (the queue breaks ties by insertion).
+   */
+  private scheduleOrdered(at: { atMs: number; order: number }, kind: number, node: number, peer: number, gen: number, msg: number, data: unknown): void {
+    if (!(Number.isSafeInteger(at.order) && at.order >= this.nextOrder) || this.pendingOrdered[at.order] !== undefined) {
+      throw new Error(`directed schedule: order ${at.order} is used twice or comes too late`);
+    }
+    this.pendingOrdered[at.order] = { t: at.atMs, seq: 0, kind, node, peer, gen, msg, data };
+    for (let ev = this.pendingOrdered[this.nextOrder]; ev !== undefined; ev = this.pendingOrdered[this.nextOrder]) {
+      this.pendingOrdered[this.nextOrder++] = undefined;
+      this.heap.push(ev);
+    }
+  }
+
   private localTime(i: number): number {
     return this.now * (1 + this.driftRate[i]!) + this.skewMs[i]!;
   }
@@ -467,7 +529,14 @@ class Kernel {
     const writes: number[] = [];
     for (let k = 0; k < effects.length; k++) if (effects[k]!.type === 'persist') writes.push(k);
     const fault = pending.writeFault ?? 'none';
-    const landAt = fault !== 'none' && writes.length > 0 ? this.faultRng.pick(writes) : this.faultRng.int(effects.length + 1);
+    const directedLanding = this.pendingLanding[i]!;
+    this.pendingLanding[i] = -1;
+    const landAt =
+      directedLanding >= 0
+        ? Math.min(directedLanding, effects.length)
+        : fault !== 'none' && writes.length > 0
+          ? this.faultRng.pick(writes)
+          : this.faultRng.int(effects.length + 1);
     for (let k = 0; k < landAt; k++) this.apply(i, effects[k]!);
     const inFlight = effects[landAt];
     if (inFlight?.type === 'persist') this.damagedWrite(i, inFlight.write, fault);
@@ -485,6 +554,11 @@ class Kernel {
         this.timers[i]!.set(effect.timer, gen);
         const afterMs = effect.afterMs;
         if (!(afterMs >= 0)) throw new Error(`${this.names[i]} set timer ${effect.timer} with a bad duration ${afterMs}`);
+        if (this.directed !== null) {
+          const at = this.directed.timers[gen - 1];
+          if (at) this.scheduleOrdered(at, TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
+          return;
+        }
         this.schedule(this.now + afterMs / (1 + this.driftRate[i]!), TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
         return;
       }
@@ -537,6 +611,7 @@ class Kernel {
     // The message's fingerprint is computed once and travels with it (in `gen`) to its delivery.
     const tag = this.trace.detailTag(message);
     this.trace.note(this.eventIndex, this.now, T_SEND, from, to, message, this.names, msg, tag);
+    if (this.directed !== null) return this.sendDirected(from, to, message, msg, tag);
     const link = this.link(from * this.n + to);
     const c = this.conditions(link);
     const rng = link.rng;
@@ -550,6 +625,23 @@ class Kernel {
       this.stats.messagesDuplicated++;
       this.note('duplicate', to, from, undefined, msg);
       this.schedule(this.arrival(link, c, rng), DELIVER, to, from, tag, msg, message);
+    }
+  }
+
+  /** A send in a directed run: delivered at the given times (none: lost; two or more: duplicated). */
+  private sendDirected(from: number, to: number, message: unknown, msg: number, tag: number): void {
+    const times = this.directed!.deliveries[msg] ?? [];
+    if (times.length === 0) {
+      this.stats.messagesDropped++;
+      this.note('drop', to, from, 'not delivered (directed run)', msg);
+      return;
+    }
+    for (let k = 0; k < times.length; k++) {
+      if (k > 0) {
+        this.stats.messagesDuplicated++;
+        this.note('duplicate', to, from, undefined, msg);
+      }
+      this.scheduleOrdered(times[k]!, DELIVER, to, from, tag, msg, message);
     }
   }
 
@@ -649,6 +741,7 @@ class Kernel {
         if (this.status[i] === DOWN) return this.note('note', i, -1, 'crash of a node already down: ignored');
         if (f.landing === 'mid-step') {
           this.pendingCrash[i] = f;
+          if (this.directed !== null) this.pendingLanding[i] = this.directed.faults[this.faultIndex]?.landing ?? -1;
           return this.note('note', i, -1, 'crash armed: lands inside the next step');
         }
         return this.crash(i);
@@ -749,6 +842,8 @@ class Kernel {
 
   private atEnd(): void {
     for (const c of this.checkers) {
+      // A directed run ends at an arbitrary point, not after a heal and a quiet phase: only safety is judged.
+      if (this.directed !== null && c.kind === 'liveness') continue;
       const msg = c.atEnd?.(this.view);
       if (msg) this.fail(c.name, c.kind, msg);
     }

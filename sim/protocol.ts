@@ -85,6 +85,26 @@ export interface Protocol<S, M, C, R, O> {
   /** The state before `start`; the kernel calls `step` with a `start` input right after. */
   init(self: NodeId, env: Env): S;
   step(state: S, input: Input<M, C>, env: Env): StepResult<S, M, R, O>;
+  /**
+   * Optional, for the explorer (sim/explore): the state as the explorer should compare it, at
+   * virtual time `nowMs`. Absolute times are made relative to now (or abstracted to expired / not
+   * expired), so two worlds that differ only by when they happen compare equal. Any JSON value;
+   * a string is hashed as it is. Without it the explorer compares `canonicalJson(state)`. Must be
+   * pure, must not mutate the state, and must keep everything the next steps depend on.
+   */
+  canonical?(state: S, nowMs: number): unknown;
+  /**
+   * Optional, for the explorer: a copy of the state that `step` may mutate, sharing only parts that
+   * no step ever mutates (log entries, say). Without it the explorer deep-copies the state before
+   * every step. The explorer never mutates a state it keeps, so parts shared this way stay as they were.
+   */
+  clone?(state: S): S;
+  /**
+   * Optional, for the explorer: a node's disk as it should compare it (e.g. records decoded from
+   * their framing, so that symmetry reduction can rename node ids inside them). Without it the
+   * explorer compares the records as they are.
+   */
+  canonicalDisk?(disk: DurableState): unknown;
 }
 
 /** A protocol with its types erased, as the kernel holds it. */

@@ -36,6 +36,51 @@ export interface RunConfig {
   readonly quietMs: number;
   /** A hard bound on events, so a livelocked protocol can't hang a sweep. */
   readonly maxEvents: number;
+  /**
+   * Optional: a directed run (an explorer counterexample, sim/explore). The kernel follows this
+   * schedule instead of drawing latency, loss and duplication from the link streams and instead of
+   * firing timers at now + afterMs; see `DirectedSchedule`. Absent in every ordinary run.
+   */
+  readonly directed?: DirectedSchedule;
+}
+
+/**
+ * When a directed event happens: virtual time, and its rank in the run's order of directed events
+ * (0, 1, 2, ...). Events at the same time happen in rank order.
+ */
+export interface DirectedAt {
+  readonly atMs: number;
+  readonly order: number;
+}
+
+/** A fault of the config's schedule, in a directed run. */
+export interface DirectedFault {
+  readonly order: number;
+  /** A mid-step crash: how many effects of the node's next step happen before it (the rest never do). */
+  readonly landing?: number;
+}
+
+/**
+ * A run in which the kernel draws nothing: every message's deliveries, every timer's firing, every
+ * command's delivery and every fault's place in the order are given. This is how an explorer
+ * counterexample replays in the normal simulator. The run has no final heal and no quiet phase: it
+ * ends at `end`, where only the safety checkers' `atEnd` hooks run.
+ */
+export interface DirectedSchedule {
+  /** Every node's Rng returns 0 from next() (so int(n) = 0 and between(min, max) = min). */
+  readonly fixedRng: boolean;
+  /** Per message id (sends numbered from 0 in send order): its deliveries; none = dropped, two = duplicated. Ids past the end: dropped. */
+  readonly deliveries: readonly (readonly DirectedAt[])[];
+  /** Per timer arm (setTimer effects numbered from 0 in order): when it fires, or null: never. Arms past the end: never. */
+  readonly timers: readonly (DirectedAt | null)[];
+  /** Per command of the world (`World.commands`, same index): when it is delivered, or null: never. */
+  readonly commands: readonly (DirectedAt | null)[];
+  /** Per fault of `RunConfig.faults` (same index). */
+  readonly faults: readonly DirectedFault[];
+  /** Where the run ends. */
+  readonly end: DirectedAt;
+  /** The path in words, one line per step (for people; the kernel ignores it). */
+  readonly path?: readonly string[];
 }
 
 export interface NodeSpec {
@@ -93,6 +138,12 @@ export interface InvariantChecker {
   onReply?(node: NodeId, commandId: number, reply: unknown, world: WorldView): string | void;
   afterEvent?(world: WorldView): string | void;
   atEnd?(world: WorldView): string | void;
+  /**
+   * Optional, for the explorer: an independent copy of this checker with the same state, so a
+   * world can be copied with its checkers. Checkers without it are re-created by replaying the
+   * path to the world (see sim/explore/README.md).
+   */
+  clone?(): InvariantChecker;
 }
 
 export interface World {
@@ -104,6 +155,40 @@ export interface World {
 export interface BugInfo {
   readonly name: string;
   readonly description: string;
+}
+
+/** Bounds of an exhaustive exploration (sim/explore): how far and how many faults. */
+export interface ExploreBounds {
+  /** Steps from the initial world. */
+  readonly depth: number;
+  readonly crashes: number;
+  readonly drops: number;
+  readonly dups: number;
+  /** Messages in flight per directed link; a send beyond it is lost (a full buffer). */
+  readonly inflight: number;
+  /** Commands of the world (client or operator) that may be delivered. */
+  readonly commands: number;
+  /** Crashes may also land inside a step, after some of its effects, with the write in flight lost. */
+  readonly midStep: boolean;
+}
+
+/** How a scenario is explored exhaustively (`npm run sim -- --explore`). */
+export interface ExploreSpec {
+  /** Bounds when the command line gives none. */
+  readonly bounds?: Partial<ExploreBounds>;
+  /** Per known bug: bounds (over `bounds`) within which the explorer finds it. */
+  readonly bugBounds?: Readonly<Record<string, Partial<ExploreBounds>>>;
+  /**
+   * Node ids of a config that are interchangeable, for `--symmetry`: same protocol and role, and
+   * nothing in the scenario depends on which is which (commands sent to each of them alike, or to
+   * none; no other node treating them differently).
+   */
+  symmetric?(config: RunConfig): readonly NodeId[];
+  /**
+   * Fresh checkers for a config, as `build(config).checkers` would give, without building the
+   * nodes: the explorer re-creates checkers often (see sim/explore/README.md).
+   */
+  checkers?(config: RunConfig): readonly InvariantChecker[];
 }
 
 export interface Scenario {
@@ -120,4 +205,6 @@ export interface Scenario {
   configure(seed: number, rng: Rng, bug: string | null): RunConfig;
   /** Build the world a config describes. Must be a pure function of the config. */
   build(config: RunConfig): World;
+  /** Optional: defaults for exhaustive exploration of this scenario (sim/explore). */
+  readonly explore?: ExploreSpec;
 }

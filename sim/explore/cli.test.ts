@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+
+function run(script: string, args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const sim = (args: string[]) => run('sim/cli.ts', args);
+
+describe('npm run sim -- --explore', () => {
+  it('finds a bug, writes a report, and --replay re-runs it in the normal simulator to the same violation and trace hash', () => {
+    const out = mkdtempSync(join(tmpdir(), 'explore-cli-'));
+    const r = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'reply-before-persist', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(1);
+    const data = JSON.parse(r.stdout);
+    expect(data).toMatchObject({ mode: 'explore', scenario: 'raft-explore', bug: 'reply-before-persist', exhausted: false, stoppedBy: 'violation' });
+    expect(data.violations[0]).toMatchObject({ invariant: 'acked-entries-durable', depth: 6, faults: { crashes: 1, restarts: 1 } });
+    expect(data.counterexample.path).toHaveLength(6);
+    expect(data.bounds).toMatchObject({ depth: 7, crashes: 1, midStep: true });
+    const report = JSON.parse(readFileSync(data.report, 'utf8'));
+    expect(report.origin).toEqual({ kind: 'explore', depth: 6 });
+    const replay = sim(['--replay', data.report, '--json']);
+    expect(replay.code).toBe(1);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ sameViolation: true, sameTraceHash: true });
+    // The HTML page works for it as for any report.
+    const page = join(out, 'page.html');
+    const html = run('reports/cli.ts', [data.report, '--out', page]);
+    expect(html.code, html.stderr).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain('acked-entries-durable');
+    // A broken directed section is refused like any broken report.
+    const broken = join(out, 'broken.json');
+    writeFileSync(broken, JSON.stringify({ ...report, config: { ...report.config, directed: { ...report.config.directed, end: null } } }));
+    const refused = sim(['--replay', broken]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain('directed.end');
+  });
+
+  it('says how many worlds it explored and that the bounded space was exhausted, in tables or as one JSON object', () => {
+    const json = sim(['--explore', '--scenario', 'raft-explore', '--depth', '5', '--symmetry', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const data = JSON.parse(json.stdout);
+    expect(data).toMatchObject({ exhausted: true, stoppedBy: 'exhausted', violations: [], report: null, maxDepth: 5, symmetry: ['n1', 'n2', 'n3'] });
+    expect(data.unique).toBeGreaterThan(100);
+    const text = sim(['--explore', '--scenario', 'raft-explore', '--depth', '5', '--time-budget', '60']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/unique\s+[\d,]+ worlds/);
+    expect(text.stdout).toMatch(/exhausted\s+yes/);
+    expect(text.stdout).toContain('ok: no invariant violated');
+  });
+
+  it('exits 2 with one line naming the bad flag', () => {
+    for (const [args, says] of [
+      [['--explore', '--depth', 'deep'], '--depth must be a whole number'],
+      [['--explore', '--depth', '0'], '--depth must be between 1 and'],
+      [['--explore', '--max-inflight', '0'], '--max-inflight must be between 1 and'],
+      [['--explore', '--time-budget', '0'], '--time-budget must be a positive number'],
+      [['--explore', '--time-budget', 'soon'], '--time-budget must be a positive number'],
+      [['--explore', '--seeds', '1..3'], '--explore makes its own schedules: drop --seeds'],
+      [['--explore', '--bug', 'nope'], 'has no bug "nope"'],
+      [['--depth', '3'], '--depth is a bound of an exploration: give --explore too'],
+      [['--symmetry', '--seed', '1'], '--symmetry is a bound of an exploration'],
+    ] as const) {
+      const r = sim(['--scenario', 'raft-explore', ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toContain(says);
+    }
+  });
+});

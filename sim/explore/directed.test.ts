@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { runWorld, FixedRng } from '../kernel.ts';
+import type { InvariantChecker, RunConfig } from '../scenario.ts';
+import { probeConfig, probeWorld, type ProbeState } from '../testkit.ts';
+import { directedScheduleError } from './directed.ts';
+
+/** Remembers n2's state after every event. */
+function watch(into: { state: ProbeState | null; status: string }): InvariantChecker {
+  return {
+    name: 'watch',
+    kind: 'safety',
+    afterEvent(world) {
+      const n = world.node('b');
+      into.state = n.state === undefined ? null : structuredClone(n.state as ProbeState);
+      into.status = n.status;
+    },
+  };
+}
+
+describe('a directed run in the kernel', () => {
+  it('delivers, drops and duplicates messages, fires timers and delivers commands exactly as directed, in the directed order at equal times', () => {
+    const seen = { state: null as ProbeState | null, status: '' };
+    const world = probeWorld(
+      ['a', 'b'],
+      [
+        { atMs: 0, node: 'a', command: { type: 'send', to: 'b', count: 3 } },
+        { atMs: 0, node: 'b', command: { type: 'timer', afterMs: 5 } },
+        { atMs: 0, node: 'b', command: { type: 'timer', afterMs: 1 } },
+      ],
+      [watch(seen)],
+    );
+    const config: RunConfig = probeConfig({
+      conditions: { lossRate: 0.5, duplicateRate: 0.5 }, // ignored: the schedule decides
+      directed: {
+        fixedRng: true,
+        commands: [{ atMs: 1, order: 0 }, { atMs: 1, order: 1 }, null],
+        // Message 0 is dropped, 1 arrives twice, 2 arrives before both copies of 1 at the same instant.
+        deliveries: [[], [{ atMs: 3, order: 3 }, { atMs: 3, order: 4 }], [{ atMs: 3, order: 2 }]],
+        timers: [{ atMs: 9, order: 5 }],
+        faults: [],
+        end: { atMs: 9, order: 6 },
+      },
+    });
+    const r = runWorld(config, world);
+    expect(r.violation).toBeNull();
+    expect(seen.state!.received).toEqual([{ from: 'a', seq: 2, atMs: 3 }, { from: 'a', seq: 1, atMs: 3 }, { from: 'a', seq: 1, atMs: 3 }]);
+    expect(seen.state!.timerFiredAtMs).toEqual([9]);
+    expect(r.events).toBe(7); // two commands, three deliveries, one timer, the end
+    expect(r.stats).toMatchObject({ messagesSent: 3, messagesDelivered: 3, messagesDropped: 1, messagesDuplicated: 1, timersFired: 1 });
+    expect(r.simulatedMs).toBe(9);
+  });
+
+  it('lands a mid-step crash after the directed number of effects, and restarts as scheduled', () => {
+    const seen = { state: null as ProbeState | null, status: '' };
+    const world = probeWorld(['a', 'b'], [{ atMs: 0, node: 'b', command: { type: 'write', file: 'f', records: ['x', 'y', 'z'] } }], [watch(seen)]);
+    const config: RunConfig = probeConfig({
+      faults: [
+        { atMs: 1, type: 'crash', node: 'b', landing: 'mid-step', writeFault: 'lost' },
+        { atMs: 2, type: 'restart', node: 'b' },
+      ],
+      directed: {
+        fixedRng: true,
+        commands: [{ atMs: 1, order: 1 }],
+        deliveries: [],
+        timers: [],
+        faults: [{ order: 0, landing: 2 }, { order: 2 }],
+        end: { atMs: 2, order: 3 },
+      },
+    });
+    const r = runWorld(config, world);
+    expect(r.violation).toBeNull();
+    expect(seen.status).toBe('up');
+    expect(seen.state!.recovered).toEqual({ f: ['x', 'y'] }); // 'z' was the write in flight, lost
+    expect(r.stats).toMatchObject({ crashes: 1, restarts: 1 });
+  });
+
+  it('gives every node a fixed Rng: next() 0, int() 0, between(min, max) min', () => {
+    const rng = new FixedRng();
+    expect([rng.next(), rng.int(7), rng.between(150, 300)]).toEqual([0, 0, 150]);
+    expect(() => rng.int(0)).toThrow(RangeError);
+  });
+
+  it('names what is wrong with a broken directed section', () => {
+    const good = { fixedRng: true, deliveries: [[{ atMs: 1, order: 0 }]], timers: [null], commands: [], faults: [], end: { atMs: 1, order: 1 } };
+    expect(directedScheduleError(good, 0)).toBeNull();
+    expect(directedScheduleError({ ...good, fixedRng: 'yes' }, 0)).toContain('fixedRng');
+    expect(directedScheduleError({ ...good, end: { atMs: 1, order: 0 } }, 0)).toContain('used twice');
+    expect(directedScheduleError({ ...good, end: { atMs: 1, order: 5 } }, 0)).toContain('without a gap');
+    expect(directedScheduleError({ ...good, faults: [] }, 1)).toContain('one entry per fault');
+    expect(directedScheduleError({ ...good, timers: [{ atMs: -1, order: 2 }] }, 0)).toContain('directed.timers');
+  });
+});

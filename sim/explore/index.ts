@@ -1,0 +1,152 @@
+/**
+ * Exhaustive exploration of a scenario: a bounded model checker over the same step functions the
+ * kernel runs (`npm run sim -- --explore`). See sim/explore/README.md for the model.
+ *
+ *   const outcome = exploreScenario(scenario, { bug: 'votedfor-not-persisted' });
+ *   outcome.violation?.reportPath   // a report that `npm run sim -- --replay` re-runs in the kernel
+ */
+import type { ExploreBounds, RunConfig, Scenario } from '../scenario.ts';
+import type { Violation } from '../kernel.ts';
+import { configFor, runConfig } from '../run.ts';
+import { makeReport, writeReport, type ToolInfo } from '../../reports/report.ts';
+import { Model } from './model.ts';
+import { search, type SearchOrder, type SearchProfile, type SearchProgress, type StopReason } from './explorer.ts';
+import { directedConfig, pathFaults, pathTo, type PathFaults } from './directed.ts';
+import type { Finding } from './checkers.ts';
+
+export { Model, cloneState } from './model.ts';
+export { search } from './explorer.ts';
+export { directedConfig, directedScheduleError, pathFaults } from './directed.ts';
+export type { SearchOrder, SearchProgress, SearchResult, StopReason } from './explorer.ts';
+
+/** Bounds when neither the scenario nor the command line sets them. */
+export const DEFAULT_BOUNDS: ExploreBounds = { depth: 12, crashes: 0, drops: 0, dups: 0, inflight: 2, commands: 1, midStep: false };
+
+export interface ExploreOptions {
+  /** The config seed (scenarios draw their shape from it); default 0. */
+  readonly seed?: number;
+  readonly bug?: string | null;
+  /** Over the scenario's bounds for the bug, which are over its default bounds. */
+  readonly bounds?: Partial<ExploreBounds>;
+  readonly order?: SearchOrder;
+  readonly symmetry?: boolean;
+  readonly timeBudgetMs?: number | null;
+  readonly maxWorlds?: number | null;
+  readonly onProgress?: (p: SearchProgress) => void;
+  readonly progressEveryMs?: number;
+  readonly profile?: boolean;
+  /** Where a counterexample's report goes; null: none is written. */
+  readonly reportDir?: string | null;
+  readonly tool?: ToolInfo;
+  /** Replay the counterexample in the kernel to check it (default true). */
+  readonly verify?: boolean;
+}
+
+export interface ExploreViolation {
+  readonly invariant: string;
+  readonly kind: Finding['kind'];
+  readonly message: string;
+  /** Steps from the initial world. */
+  readonly depth: number;
+  /** The path in words. */
+  readonly path: readonly string[];
+  readonly faults: PathFaults;
+  /** The directed run config that replays it. */
+  readonly config: RunConfig;
+  /** The kernel's run of that config: null when not verified. */
+  readonly replay: { readonly violation: Violation | null; readonly traceHash: string; readonly same: boolean } | null;
+  readonly reportPath: string | null;
+}
+
+export interface ExploreOutcome {
+  readonly scenario: string;
+  readonly bug: string | null;
+  readonly seed: number;
+  readonly bounds: ExploreBounds;
+  readonly order: SearchOrder;
+  readonly symmetry: boolean;
+  readonly symmetricNodes: readonly string[];
+  readonly explored: number;
+  readonly unique: number;
+  readonly maxDepth: number;
+  readonly stoppedBy: StopReason;
+  /** True when every world within the bounds was reached and checked. */
+  readonly exhausted: boolean;
+  readonly atDepthBound: number;
+  readonly elapsedMs: number;
+  readonly violation: ExploreViolation | null;
+  readonly profile: SearchProfile | null;
+  readonly visitedBytes: number;
+}
+
+/** The bounds an exploration uses: defaults, then the scenario's, then its bug's, then `over`. */
+export function resolveBounds(scenario: Scenario, bug: string | null, over: Partial<ExploreBounds> = {}): ExploreBounds {
+  const spec = scenario.explore;
+  const forBug = bug !== null ? spec?.bugBounds?.[bug] : undefined;
+  return { ...DEFAULT_BOUNDS, ...spec?.bounds, ...forBug, ...over };
+}
+
+export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}): ExploreOutcome {
+  const bug = options.bug ?? null;
+  const seed = options.seed ?? 0;
+  const config = configFor(scenario, seed, bug);
+  const bounds = resolveBounds(scenario, bug, options.bounds);
+  const order = options.order ?? 'bfs';
+  const symmetric = options.symmetry ? [...(scenario.explore?.symmetric?.(config) ?? [])] : [];
+  const model = new Model(scenario, config, bounds, symmetric.length > 1 ? symmetric : null);
+  const result = search(model, {
+    order,
+    timeBudgetMs: options.timeBudgetMs ?? null,
+    maxWorlds: options.maxWorlds ?? null,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
+    profile: options.profile ?? false,
+  });
+  let violation: ExploreViolation | null = null;
+  if (result.violation !== null) {
+    const { world, finding } = result.violation;
+    const directed = directedConfig(model, world);
+    const path = pathTo(world);
+    let replay: ExploreViolation['replay'] = null;
+    let reportPath: string | null = null;
+    if (options.verify !== false || options.reportDir != null) {
+      const run = runConfig(scenario, directed, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: 400 } });
+      const v = run.violation;
+      const same = v !== null && v.invariant === finding.invariant && v.message === finding.message;
+      replay = { violation: v, traceHash: run.traceHash, same };
+      if (v !== null && options.reportDir != null) {
+        reportPath = writeReport(makeReport(run, { kind: 'explore', depth: world.depth }, options.tool), options.reportDir);
+      }
+    }
+    violation = {
+      invariant: finding.invariant,
+      kind: finding.kind,
+      message: finding.message,
+      depth: world.depth,
+      path: directed.directed?.path ?? [],
+      faults: pathFaults(path),
+      config: directed,
+      replay,
+      reportPath,
+    };
+  }
+  return {
+    scenario: scenario.name,
+    bug,
+    seed,
+    bounds,
+    order,
+    symmetry: symmetric.length > 1,
+    symmetricNodes: symmetric,
+    explored: result.explored,
+    unique: result.unique,
+    maxDepth: result.maxDepth,
+    stoppedBy: result.stoppedBy,
+    exhausted: result.stoppedBy === 'exhausted',
+    atDepthBound: result.atDepthBound,
+    elapsedMs: result.elapsedMs,
+    violation,
+    profile: result.profile,
+    visitedBytes: result.visitedBytes,
+  };
+}
