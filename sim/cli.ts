@@ -53,7 +53,7 @@ Options:
   --metrics FILE         write the run's or the sweep's counters and histograms in the Prometheus text format
   -h, --help             this text
 
-Exhaustive exploration (a bounded model checker over the same step functions; sim/explore/README.md):
+Exhaustive exploration (a bounded model checker over the same step functions; the README, "Exhaustive exploration"):
   --explore              explore every world of the scenario within the bounds (breadth-first: the
                          first counterexample is a shortest one); a violation is a report --replay re-runs
   --depth N              steps from the initial world (default: the scenario's, for its bug)

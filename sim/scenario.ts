@@ -141,7 +141,7 @@ export interface InvariantChecker {
   /**
    * Optional, for the explorer: an independent copy of this checker with the same state, so a
    * world can be copied with its checkers. Checkers without it are re-created by replaying the
-   * path to the world (see sim/explore/README.md).
+   * path to the world (see the README, "Exhaustive exploration").
    */
   clone?(): InvariantChecker;
 }
@@ -186,7 +186,7 @@ export interface ExploreSpec {
   symmetric?(config: RunConfig): readonly NodeId[];
   /**
    * Fresh checkers for a config, as `build(config).checkers` would give, without building the
-   * nodes: the explorer re-creates checkers often (see sim/explore/README.md).
+   * nodes: the explorer re-creates checkers often (see the README, "Exhaustive exploration").
    */
   checkers?(config: RunConfig): readonly InvariantChecker[];
 }
