@@ -6,7 +6,7 @@
  *   2. the known Raft bugs: how deep, how many worlds and how long until each is found (with the
  *      scenario's bounds for it), and how many fault events its counterexample needs;
  *   3. `-- --compare`: the random simulator's figures for the same bugs (fast-check seed 42, 300
- *      cases; several minutes), for the comparison in sim/explore/README.md.
+ *      cases; several minutes), for the comparison in the README, "Exhaustive exploration".
  *
  * Stateright, the reference point: about 1.2 million states/s on its Paxos model, in Rust, on many
  * cores. EXPLORE_BENCH_BUDGET (seconds, default 120) caps each bug search.
