@@ -28,6 +28,17 @@ describe('fault scripts', () => {
     expect(faultScheduleError(faults, ['n1', 'n2', 'n3', 'n4', 'n5'])).toBeNull();
   });
 
+  it('narrow network changes to links with "on FROM -> TO"', () => {
+    const faults = parseFaultScript('latency 200..400ms on * -> n3 at 1s until 2s; loss 50% on n1,n2 -> n4 at 3s');
+    expect(faults.map(formatFault)).toEqual([
+      'latency {"kind":"uniform","minMs":200,"maxMs":400} on * -> n3 at 1s',
+      'network back to base on * -> n3 at 2s',
+      'loss 50% on n1,n2 -> n4 at 3s',
+    ]);
+    expect(faultScheduleError(faults, ['n1', 'n2', 'n3', 'n4'])).toBeNull();
+    expect(faultScheduleError(faults, ['n1', 'n2', 'n3'])).toContain('unknown node "n4"');
+  });
+
   it('refuse bad statements with a message naming them', () => {
     for (const [text, why] of [
       ['crash n2', 'missing "at TIME"'],

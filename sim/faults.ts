@@ -32,8 +32,12 @@ export type FaultEvent =
   | { readonly atMs: number; readonly type: 'pause'; readonly node: NodeId; readonly durationMs: number }
   /** Sets the node's clock offset and rate error (clamped to the config's bounds). */
   | { readonly atMs: number; readonly type: 'clock'; readonly node: NodeId; readonly skewMs: number; readonly driftPpm: number }
-  /** Sets every link's conditions to the base conditions with these fields replaced; `{}` restores the base. */
-  | { readonly atMs: number; readonly type: 'network'; readonly conditions: Partial<LinkConditions> }
+  /**
+   * Sets every link's conditions to the base conditions with these fields replaced; `{}` restores
+   * the base. With `links`, only the links from any of `from` to any of `to` (`*`: every node)
+   * change, and `{}` removes what an earlier event set on them.
+   */
+  | { readonly atMs: number; readonly type: 'network'; readonly conditions: Partial<LinkConditions>; readonly links?: LinkSet }
   /**
    * An attacker on the link from `from` to `node` delivers a message that `from` didn't send now:
    * `replay` re-delivers the last message `node` received from `from`; `tamper` delivers a copy of
@@ -44,6 +48,12 @@ export type FaultEvent =
   | { readonly atMs: number; readonly type: 'forge'; readonly node: NodeId; readonly from: NodeId; readonly mode: ForgeMode };
 
 export type ForgeMode = 'replay' | 'tamper' | 'garbage';
+
+/** Directed links: from any of `from` to any of `to`; `*` stands for every node. */
+export interface LinkSet {
+  readonly from: readonly NodeId[];
+  readonly to: readonly NodeId[];
+}
 
 export type FaultType = FaultEvent['type'];
 
@@ -206,9 +216,16 @@ export function faultScheduleError(faults: unknown, nodes: readonly NodeId[]): s
         err = node(f.node, i) ?? node(f.from, i);
         if (!err && !['replay', 'tamper', 'garbage'].includes(f.mode as string)) err = `fault ${i}: mode must be replay, tamper or garbage`;
         break;
-      case 'network':
+      case 'network': {
         err = typeof f.conditions === 'object' && f.conditions !== null ? conditionsError(f.conditions as Partial<LinkConditions>, `fault ${i}`) : `fault ${i}: conditions must be an object`;
+        const links = f.links as Record<string, unknown> | undefined;
+        if (!err && links !== undefined) {
+          const side = (xs: unknown, what: string) =>
+            Array.isArray(xs) && xs.length > 0 ? xs.map((x) => (x === '*' ? null : node(x, i))).find((e) => e !== null) ?? null : `fault ${i}: links.${what} must be a non-empty list of nodes or "*"`;
+          err = typeof links === 'object' && links !== null ? side(links.from, 'from') ?? side(links.to, 'to') : `fault ${i}: links must be an object`;
+        }
         break;
+      }
       default:
         err = `fault ${i}: unknown type ${JSON.stringify(f.type)}`;
     }
@@ -224,6 +241,7 @@ export function faultScheduleError(faults: unknown, nodes: readonly NodeId[]): s
 //   partition n1,n2 | n3,n4,n5 at 5s [until 9s]         oneway n1 -> n2,n3 at 2s [until 4s]
 //   pause n3 at 2s for 500ms                            clock n2 at 1s skew 20ms drift 100ppm
 //   loss 20% at 1s [until 3s]      duplicate 5% at 1s [until 3s]      latency 10..50ms at 1s [until 3s]
+//   ... [on FROM -> TO]: only those links, e.g. latency 200..400ms on * -> n3 at 1s (a slow receiver)
 //   heal at 10s                                         forge replay|tamper|garbage n1 -> n2 at 3s
 // ---------------------------------------------------------------------------------------------
 
@@ -256,9 +274,13 @@ function parseStatement(s: string): FaultEvent[] {
     if (v > 1) fail('a rate above 100%');
     return v;
   };
+  // `on FROM -> TO` narrows a network change to those links (`*` for every node).
+  const on = /\bon\s+(\S+)\s*->\s*(\S+)/.exec(s);
+  const links = on ? { from: list(on[1]), to: list(on[2]) } : undefined;
+  if (on && (links!.from.length === 0 || links!.to.length === 0)) fail('"on" needs "FROM -> TO"');
   const network = (conditions: Partial<LinkConditions>): FaultEvent[] => [
-    { atMs, type: 'network', conditions },
-    ...(untilMs !== null ? [{ atMs: untilMs, type: 'network' as const, conditions: {} }] : []),
+    { atMs, type: 'network', conditions, ...(links ? { links } : {}) },
+    ...(untilMs !== null ? [{ atMs: untilMs, type: 'network' as const, conditions: {}, ...(links ? { links } : {}) }] : []),
   ];
   switch (verb) {
     case 'crash': {
@@ -350,7 +372,8 @@ export function formatFault(f: FaultEvent): string {
       if (c.duplicateRate !== undefined) parts.push(`duplicate ${+(c.duplicateRate * 100).toFixed(2)}%`);
       if (c.latency !== undefined) parts.push(`latency ${JSON.stringify(c.latency)}`);
       if (c.reorder !== undefined) parts.push(`reorder ${c.reorder}`);
-      return parts.length === 0 ? `network back to base ${t}` : `${parts.join(', ')} ${t}`;
+      const where = f.links ? ` on ${f.links.from.join(',')} -> ${f.links.to.join(',')}` : '';
+      return parts.length === 0 ? `network back to base${where} ${t}` : `${parts.join(', ')}${where} ${t}`;
     }
   }
 }

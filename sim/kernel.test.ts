@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runWorld } from './kernel.ts';
 import { probeConfig, probeWorld, type ProbeState } from './testkit.ts';
+import { parseFaultScript } from './faults.ts';
 import type { TimedCommand } from './scenario.ts';
 
 const send = (atMs: number, node: string, to: string, count: number): TimedCommand => ({ atMs, node, command: { type: 'send', to, count } });
@@ -225,5 +226,48 @@ describe('the forger', () => {
     const r = runWorld(probeConfig({ faults }), { ...world, nodes: [world.nodes[0]!, { ...world.nodes[1]!, protocol: strict }] });
     expect(r.violation).toBeNull();
     expect(r.stats.forgeries).toBe(1); // tamper found no binary message on the link to copy
+  });
+});
+
+describe('slow nodes', () => {
+  it('a node waking from a pause handles its overdue timers before its message backlog', () => {
+    // b arms a 50 ms timer at 0; messages arrive at 10-15 ms; b is stalled from 5 ms to 200 ms.
+    const commands: TimedCommand[] = [{ atMs: 0, node: 'b', command: { type: 'timer', afterMs: 50 } }, send(10, 'a', 'b', 5)];
+    const faults = [{ atMs: 5, type: 'pause' as const, node: 'b', durationMs: 195 }];
+    const r = runWorld(probeConfig({ faults }), probeWorld(['a', 'b'], commands), { trace: { fromEvent: 0, toEvent: Infinity, capacity: 10_000 } });
+    const atB = r.trace.filter((e) => e.node === 'b' && (e.kind === 'timer' || e.kind === 'deliver'));
+    expect(atB[0]?.kind).toBe('timer');
+    expect(atB.slice(1).every((e) => e.kind === 'deliver')).toBe(true);
+    expect(atB.length).toBe(6);
+  });
+
+  it('messages waiting for a paused node that crashes are dropped, not delivered after its restart', () => {
+    const faults = [
+      { atMs: 5, type: 'pause' as const, node: 'b', durationMs: 500 },
+      { atMs: 50, type: 'crash' as const, node: 'b' },
+      { atMs: 60, type: 'restart' as const, node: 'b' },
+    ];
+    const { states, result } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b'], [send(10, 'a', 'b', 4)]));
+    expect(states.get('b')!.received).toEqual([]);
+    expect(result.stats.messagesDropped).toBe(4);
+  });
+
+  it('network conditions can be set on chosen links only', () => {
+    const faults = [{ atMs: 0, type: 'network' as const, conditions: { lossRate: 1 }, links: { from: ['a'], to: ['b'] } }];
+    const commands = [send(10, 'a', 'b', 20), send(10, 'a', 'c', 20), send(10, 'b', 'a', 20)];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b', 'c'], commands));
+    expect(states.get('b')!.received.length).toBe(0);
+    expect(states.get('c')!.received.length).toBe(20);
+    expect(states.get('a')!.received.length).toBe(20);
+  });
+
+  it('a slow receiver: latency on every link into one node, removed by its "until"', () => {
+    const faults = parseFaultScript('latency 300..300ms on * -> b at 0ms until 400ms');
+    const commands = [send(10, 'a', 'b', 1), send(10, 'a', 'c', 1), send(500, 'a', 'b', 1)];
+    const { states } = finalStates(probeConfig({ faults }), probeWorld(['a', 'b', 'c'], commands));
+    const atB = states.get('b')!.received.map((x) => x.atMs);
+    expect(atB[0]).toBeCloseTo(310, 6);
+    expect(atB[1]).toBeLessThan(506);
+    expect(states.get('c')!.received[0]!.atMs).toBeLessThan(16);
   });
 });
