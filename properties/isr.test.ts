@@ -13,6 +13,7 @@ import {
   ackedWriteDurable,
   assignmentReplicationFactor,
   consumedNeverTruncated,
+  fenceBeforeMove,
   hwMonotonic,
   isrLiveness,
   isrLogAgreement,
@@ -20,7 +21,7 @@ import {
   type IsrCheckOptions,
 } from './isr.ts';
 import { isrCrashScenario } from '../scenarios/isr.ts';
-import type { IsrObservation, LogRecord, MetadataImage, PartitionState } from '../core/isr/types.ts';
+import type { IsrObservation, LogRecord, MetadataImage, MetadataRecord, PartitionState } from '../core/isr/types.ts';
 
 const options: IsrCheckOptions = { topic: 'events', partitions: 1, replicationFactor: 3, virtualNodes: 128, minInsyncReplicas: 2, uncleanAllowed: false };
 
@@ -50,7 +51,7 @@ function feed(checker: InvariantChecker, w: WorldView, events: [string, IsrObser
 }
 
 const hw = (partition: number, leaderEpoch: number, previous: number, to: number): IsrObservation => ({ type: 'hw', broker: 'b1', partition, leaderEpoch, hw: to, previous });
-const leaderOf = (broker: string, leaderEpoch: number, h = 0): IsrObservation => ({ type: 'partitionLeader', broker, partition: 0, leaderEpoch, leo: 0, hw: h });
+const leaderOf = (broker: string, leaderEpoch: number, h = 0): IsrObservation => ({ type: 'partitionLeader', broker, partition: 0, leaderEpoch, leo: 0, hw: h, unclean: false });
 const acked = (offset: number, id: string, leaderEpoch = 0): IsrObservation => ({ type: 'ackedAll', broker: 'b1', partition: 0, offset, id, leaderEpoch, isr: ['b1', 'b2'] });
 
 describe('ISR checkers fire', () => {
@@ -75,6 +76,16 @@ describe('ISR checkers fire', () => {
     expect(feed(leaderPerEpoch(), w, [['k1', change('b1')], ['k1', change('b3')]])).toMatch(/names two leaders of partition 0 in epoch 4/);
   });
 
+  it('fence-before-move: a partition moved off a broker the batch has not fenced', () => {
+    const state: PartitionState = { partition: 0, replicas: ['b1', 'b2', 'b3'], target: ['b1', 'b2', 'b3'], isr: ['b2', 'b3'], leader: 'b2', leaderEpoch: 1, partitionEpoch: 1, unclean: false };
+    const batch = (...records: MetadataRecord[]): [string, IsrObservation][] => [['k1', { type: 'metadataCommitted', controller: 'k1', version: 4, records }]];
+    const moved: MetadataRecord = { type: 'partitionChange', state, reason: 'leader b1 fenced' };
+    expect(feed(fenceBeforeMove(), world({}), batch({ type: 'fenceBroker', broker: 'b1', reason: 'dead' }, moved))).toBeNull();
+    expect(feed(fenceBeforeMove(), world({}), batch({ type: 'registerBroker', broker: 'b1', incarnation: 2 }, moved))).toBeNull();
+    expect(feed(fenceBeforeMove(), world({}), batch(moved, { type: 'fenceBroker', broker: 'b1', reason: 'dead' }))).toMatch(/without fencing b1 first/);
+    expect(feed(fenceBeforeMove(), world({}), batch({ type: 'fenceBroker', broker: 'b3', reason: 'dead' }, moved))).toMatch(/without fencing b1 first/);
+  });
+
   it('acked-write-durable: a new leader without an acknowledged write, or a follower truncating one', () => {
     const w = world({ b1: { log: records('a', 'b') }, b2: { log: records('a') } });
     expect(feed(ackedWriteDurable(options), w, [['b1', acked(1, 'b')], ['b1', leaderOf('b1', 1)]])).toBeNull();
@@ -87,6 +98,10 @@ describe('ISR checkers fire', () => {
     // With unclean elections allowed, a partition that had one is not held to it.
     const unclean: IsrObservation = { type: 'uncleanElection', controller: 'k1', partition: 0, leader: 'b2', leaderEpoch: 1, isr: ['b1'] };
     expect(feed(ackedWriteDurable({ ...options, uncleanAllowed: true }), w, [['b1', acked(1, 'b')], ['k1', unclean], ['b2', leaderOf('b2', 1)]])).toBeNull();
+    // ... also when only the new leader tells (the controller lost its leadership before it heard the commit).
+    const uncleanLeader: IsrObservation = { ...(leaderOf('b2', 1) as Extract<IsrObservation, { type: 'partitionLeader' }>), unclean: true };
+    expect(feed(ackedWriteDurable({ ...options, uncleanAllowed: true }), w, [['b1', acked(1, 'b')], ['b2', uncleanLeader]])).toBeNull();
+    expect(feed(ackedWriteDurable(options), w, [['b1', acked(1, 'b')], ['b2', uncleanLeader]])).toMatch(/without the acks=all write b/);
   });
 
   it('acked-on-min-isr: an acks=all acknowledgement with fewer copies than min.insync.replicas', () => {

@@ -13,6 +13,8 @@
  *   isr-log-agreement          every ISR member holds the leader's records below the HW, and an offset
  *                              below the HW never holds two different records (in any epoch)
  *   leader-per-epoch           each partition has at most one leader per leader epoch (brokers and metadata)
+ *   fence-before-move          a broker SWIM declared dead (or left, or that restarted) loses its ISR places
+ *                              and leaderships only in the committed batch that fences it, after the fence
  *   assignment-replication-factor  every partition's assignment is the hash ring's: exactly
  *                              replication-factor distinct brokers when the ring has that many; the
  *                              replicas hold it, the ISR is within them, the leader within the ISR
@@ -136,7 +138,10 @@ function uncleanTracker(options: IsrCheckOptions): { note(o: IsrObservation): vo
   const unclean = new Set<number>();
   return {
     note(o) {
-      if (options.uncleanAllowed && o.type === 'uncleanElection') unclean.add(o.partition);
+      if (!options.uncleanAllowed) return;
+      // The controller says so when its proposal commits; the new leader says so too, in case that
+      // controller lost its leadership before it heard the commit (and so never said it).
+      if (o.type === 'uncleanElection' || (o.type === 'partitionLeader' && o.unclean)) unclean.add(o.partition);
     },
     skip: (p) => unclean.has(p),
   };
@@ -375,6 +380,31 @@ export function leaderPerEpoch(): InvariantChecker {
   };
 }
 
+/**
+ * A change made because a broker is gone ("leader b2 fenced", "b2 fenced") comes after that broker's
+ * fence (a fenceBroker record, or a registerBroker of a new incarnation, which registers it fenced)
+ * in the same committed batch: brokers see the fence and the moves at once, never the moves alone.
+ */
+export function fenceBeforeMove(): InvariantChecker {
+  return {
+    name: 'fence-before-move',
+    kind: 'safety',
+    onObservation(node, observation) {
+      const o = obs(observation);
+      if (o?.type !== 'metadataCommitted') return;
+      const fenced = new Set<NodeId>();
+      for (const r of o.records) {
+        if (r.type === 'fenceBroker' || r.type === 'registerBroker') fenced.add(r.broker);
+        if (r.type !== 'partitionChange') continue;
+        const m = /^(?:leader )?(\S+) fenced$/.exec(r.reason);
+        if (m !== null && !fenced.has(m[1] as NodeId)) {
+          return `metadata v${o.version} (${node}): partition ${r.state.partition} changed because "${r.reason}" without fencing ${m[1]} first in that batch`;
+        }
+      }
+    },
+  };
+}
+
 /** Every committed assignment is the hash ring's, with replication-factor distinct brokers when the ring has enough. */
 export function assignmentReplicationFactor(options: IsrCheckOptions, assign: Assign = createAssigner(options)): InvariantChecker {
   return {
@@ -440,6 +470,7 @@ export function isrLiveness(options: IsrCheckOptions): InvariantChecker {
 export function isrCheckers(options: IsrCheckOptions, assign?: Assign): InvariantChecker[] {
   return [
     leaderPerEpoch(),
+    fenceBeforeMove(),
     hwMonotonic(),
     isrLogAgreement(options),
     ackedWriteDurable(options),
@@ -464,11 +495,16 @@ export interface LossMeasure {
   truncatedCommitted: number;
 }
 
-/** A checker that never fails: it adds up what a run lost into `into`. */
+/**
+ * A checker that never fails: it adds up what a run lost into `into`. Every acknowledged write and
+ * every distinct (offset, record) a consumer read counts once, lost when the partition's leader at
+ * the end holds something else (or nothing) at its offset: the same rule the clients' own final
+ * audit applies (core/isr/clients.ts), whose `metric` observations these numbers can be compared with.
+ */
 export function lossMeter(options: IsrCheckOptions, into: LossMeasure): InvariantChecker {
-  const ackedAll = new Ledger();
-  const ackedOne = new Ledger();
-  const consumed = new Ledger();
+  const ackedAll: { p: number; o: number; id: string }[] = [];
+  const ackedOne: { p: number; o: number; id: string }[] = [];
+  const consumed = new Map<string, { p: number; o: number; id: string }>();
   return {
     name: 'loss-meter',
     kind: 'safety',
@@ -476,19 +512,21 @@ export function lossMeter(options: IsrCheckOptions, into: LossMeasure): Invarian
       const o = obs(observation);
       if (o === null) return;
       if (o.type === 'uncleanElection') into.uncleanElections++;
-      else if (o.type === 'ok') (o.acks === 'all' ? ackedAll : ackedOne).put(o.partition, o.offset, o.id, 'acked', o.leaderEpoch);
-      else if (o.type === 'consumed') o.ids.forEach((id, k) => consumed.put(o.partition, o.fromOffset + k, id, 'consumed', o.leaderEpoch));
+      else if (o.type === 'ok') (o.acks === 'all' ? ackedAll : ackedOne).push({ p: o.partition, o: o.offset, id: o.id });
+      else if (o.type === 'consumed') o.ids.forEach((id, k) => consumed.set(`${o.partition}/${o.fromOffset + k}/${id}`, { p: o.partition, o: o.fromOffset + k, id }));
       else if (o.type === 'truncated' && o.reason !== 'deleted') into.truncatedCommitted += o.committed;
     },
     atEnd(world) {
-      for (let p = 0; p < options.partitions; p++) {
-        const leader = currentLeader(world, p);
-        const log = leader?.r.log ?? [];
-        const lost = (l: Ledger) => l.entries(p).filter(([offset, e]) => log[offset]?.id !== e.id).length;
-        into.lostAckedAll += lost(ackedAll);
-        into.lostAckedOne += lost(ackedOne);
-        into.lostConsumed += lost(consumed);
-      }
+      const logs: (readonly { id: string }[])[] = [];
+      for (let p = 0; p < options.partitions; p++) logs.push(currentLeader(world, p)?.r.log ?? []);
+      const lost = (list: Iterable<{ p: number; o: number; id: string }>) => {
+        let n = 0;
+        for (const e of list) if (logs[e.p]?.[e.o]?.id !== e.id) n++;
+        return n;
+      };
+      into.lostAckedAll += lost(ackedAll);
+      into.lostAckedOne += lost(ackedOne);
+      into.lostConsumed += lost(consumed.values());
     },
   };
 }

@@ -1,24 +1,33 @@
 /**
  * ISR replication scenarios (core/isr): a Raft group of 3 metadata controllers (k1-k3), brokers
  * (b1-b5) replicating a topic's partitions, producers (p1, p2) writing with acks=1 and acks=all,
- * and a consumer (c1) reading below the high watermark.
+ * and a consumer (c1) reading below the high watermark. Controllers and brokers are the members of
+ * one SWIM group, the brokers' failure detector.
  *
  *   isr                 swarm: 3-5 brokers, 2-5 partitions, sometimes a broker joining or leaving;
  *                       swarm faults over controllers and brokers
- *   isr-crash           a broker crashes and restarts after its session expired; another one
- *                       crashes and comes back before
- *   isr-slow-follower   a follower stalls for longer than replica.lag.time.max (but not the
- *                       session timeout), three times, then the network slows down: followers
- *                       drop out of the ISR and come back
+ *   isr-crash           a broker crashes and stays down until SWIM has declared it dead; another
+ *                       one crashes and comes back before SWIM could
+ *   isr-false-dead      a broker stalls, then is cut off, each time long enough for SWIM to declare
+ *                       it dead while it runs: fenced, its partitions move, it refutes and comes back
+ *   isr-slow-follower   a follower stalls for longer than replica.lag.time.max (but not long enough
+ *                       for SWIM to declare it dead), three times, then the network slows down:
+ *                       followers drop out of the ISR and come back
  *   isr-isolated-leader a broker and a controller are cut off together, a minority
  *   isr-rolling         every broker, then every controller, restarted in turn
  *   isr-power-loss      every broker crashes at once and they restart one by one (KIP-101's story)
- *   isr-join            two brokers join (replicas move to them), then one leaves (its replicas move away)
+ *   isr-join            two brokers join SWIM (replicas move to them), then one leaves (its replicas
+ *                       move away, then it leaves SWIM)
+ *   isr-lagging-replica the last in-sync replicas die: b3 is cut off from the other brokers (not from
+ *                       the controllers, so SWIM keeps it alive) and falls out of every ISR; b1 and b2
+ *                       crash; SWIM declares them dead; clean election waits for them to come back
  *   isr-unclean         swarm, with unclean leader election on by choice: what it loses is measured
+ *   isr-unclean-loss    isr-lagging-replica with unclean election on: b3 is elected, data is lost, measured
  *
- * Broker liveness is Kafka's: heartbeats to the active controller and a session timeout (the SWIM
- * of core/swim is not wired in). Every option a run uses is drawn from the seed in `configure` and
- * stored in the config, so a report replays alone.
+ * In every run the clients audit the logs 1.5 s before the end (final reads from offset 0) and
+ * report what is missing as metrics (`acked_writes_lost_unclean`, `acks1_writes_lost`,
+ * `consumed_then_lost`). Every option a run uses is drawn from the seed in `configure` and stored
+ * in the config, so a report replays alone.
  */
 import type { NodeId, Rng } from '../sim/protocol.ts';
 import type { RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
@@ -37,6 +46,7 @@ import {
   type BrokerCommand,
   type IsrConfig,
 } from '../core/isr/index.ts';
+import { AUDIT_DEADLINE_MS } from '../core/isr/clients.ts';
 import type { RaftCommand } from '../core/raft/types.ts';
 import type { MetadataCommand } from '../core/isr/types.ts';
 import { isrCheckers, type IsrCheckOptions } from '../properties/isr.ts';
@@ -61,6 +71,8 @@ export interface IsrScenarioOptions {
 }
 
 export const ISR_TOPIC = 'events';
+/** The clients' final audit starts this long before the end of a run (and is over before it). */
+export const AUDIT_LEAD_MS = 1500;
 export const ISR_REPLICATION_FACTOR = 3;
 export const ISR_VIRTUAL_NODES = 128;
 const CONTROLLERS = nodeIds('k', 3);
@@ -127,6 +139,11 @@ export function buildIsrWorld(config: RunConfig): World {
   for (const op of o.operations) {
     if (op.node === 'controllers') for (const k of o.controllers) commands.push({ atMs: op.atMs, node: k, command: op.command });
     else commands.push({ atMs: op.atMs, node: op.node, command: op.command });
+  }
+  // Jepsen's final reads: every client audits what it was told against the logs, near the end.
+  const auditAtMs = config.durationMs + config.quietMs - AUDIT_LEAD_MS;
+  if (auditAtMs > config.durationMs && AUDIT_LEAD_MS > AUDIT_DEADLINE_MS) {
+    for (const id of [...o.producers, ...o.consumers]) commands.push({ atMs: auditAtMs, node: id, command: { type: 'audit' } });
   }
   return {
     nodes: [
@@ -253,16 +270,28 @@ export const isrUncleanScenario = swarmScenario(
 
 export const isrCrashScenario = scripted({
   name: 'isr-crash',
-  description: 'broker crash and restart: b1 is down past its session timeout, b2 restarts within it; both come back and catch up',
+  description: 'broker crash and restart: b1 is down until SWIM has declared it dead (3 s), b2 restarts before SWIM could (400 ms); both come back and catch up',
   durationMs: 7_000,
   quietMs: 4_000,
   options: (rng) => baseOptions(rng, 3, 4),
-  script: (rng) => `crash b1 at ${at(rng, 2000)}; restart b1 at ${at(rng, 4000)}; crash b2 at ${at(rng, 5000)}; restart b2 at ${at(rng, 5400, 50)}`,
+  script: (rng) => `crash b1 at ${at(rng, 1500)}; restart b1 at ${at(rng, 4500)}; crash b2 at ${at(rng, 5000)}; restart b2 at ${at(rng, 5400, 50)}`,
+});
+
+export const isrFalseDeadScenario = scripted({
+  name: 'isr-false-dead',
+  description: 'a live broker declared dead: b2 stalls for 3 s, later is cut off from everyone for about 3 s; SWIM declares it dead each time, it is fenced, refutes, is unfenced and catches up',
+  durationMs: 8_000,
+  quietMs: 4_000,
+  options: (rng) => baseOptions(rng, 3, 4),
+  script: (rng, o) => {
+    const rest = isrServers(o).filter((n) => n !== 'b2');
+    return [`pause b2 at ${at(rng, 1200)} for 3000ms`, `partition b2 | ${rest.join(',')} at ${at(rng, 4800)} until 7800ms`].join('; ');
+  },
 });
 
 export const isrSlowFollowerScenario = scripted({
   name: 'isr-slow-follower',
-  description: 'a slow follower: b3 stalls past replica.lag.time.max (not the session timeout) three times, then latency spikes; followers leave the ISR and rejoin',
+  description: 'a slow follower: b3 stalls past replica.lag.time.max (not long enough for SWIM to declare it dead) three times, then latency spikes; followers leave the ISR and rejoin',
   durationMs: 8_000,
   quietMs: 4_000,
   options: (rng) => ({ ...baseOptions(rng, 3, 4), replicaLagTimeMaxMs: 250 }),
@@ -318,7 +347,7 @@ export const isrPowerLossScenario = scripted({
 
 export const isrJoinScenario = scripted({
   name: 'isr-join',
-  description: 'broker join with reassignment: b4 joins at 2 s and b5 at 4 s (replicas move to them), then b1 leaves at 6 s (its replicas move away)',
+  description: 'broker join and leave through SWIM: b4 joins at 2 s and b5 at 4 s (replicas move to them), then b1 leaves at 6 s (its replicas move away, then it leaves SWIM)',
   durationMs: 8_000,
   quietMs: 5_000,
   options: (rng) => {
@@ -336,13 +365,57 @@ export const isrJoinScenario = scripted({
   script: () => '',
 });
 
+/**
+ * The lagging replica: b3 is cut off from the other brokers (not from the controllers, so SWIM,
+ * probing it through them, keeps it alive) and falls out of every ISR; then b1 and b2 crash
+ * together. SWIM declares them dead; every partition's ISR is left with dead members only. With
+ * clean election the partitions wait for b1 and b2 to come back; with unclean election b3 leads,
+ * and what b1 and b2 had acknowledged since b3 fell behind is gone.
+ */
+function laggingReplica(args: { name: string; description: string; unclean: boolean }): Scenario {
+  return scripted({
+    name: args.name,
+    description: args.description,
+    durationMs: 8_000,
+    quietMs: 4_000,
+    options: (rng) => ({ ...baseOptions(rng, 3, 4), acksAllRatio: 0.8, uncleanLeaderElection: args.unclean }),
+    script: (rng) => {
+      const crash = at(rng, 4000, 100);
+      return [
+        'oneway b3 -> b1,b2 at 2000ms',
+        'oneway b1,b2 -> b3 at 2000ms',
+        `crash b1 at ${crash}; crash b2 at ${crash}`,
+        'heal at 6500ms',
+        `restart b1 at ${at(rng, 7000, 100)}; restart b2 at ${at(rng, 7000, 100)}`,
+      ].join('; ');
+    },
+  });
+}
+
+export const isrLaggingReplicaScenario = laggingReplica({
+  name: 'isr-lagging-replica',
+  description:
+    'the last in-sync replicas die: b3 cut off from b1 and b2 (not from the controllers) leaves every ISR, b1 and b2 crash; clean election waits for them, b3 is never elected',
+  unclean: false,
+});
+
+export const isrUncleanLossScenario = laggingReplica({
+  name: 'isr-unclean-loss',
+  description:
+    'unclean election losing data, measured: isr-lagging-replica with unclean election on, so once SWIM declares b1 and b2 dead b3 is elected and what they acknowledged since is gone',
+  unclean: true,
+});
+
 export const isrScenarios: readonly Scenario[] = [
   isrScenario,
   isrCrashScenario,
+  isrFalseDeadScenario,
   isrSlowFollowerScenario,
   isrIsolatedLeaderScenario,
   isrRollingScenario,
   isrPowerLossScenario,
   isrJoinScenario,
+  isrLaggingReplicaScenario,
   isrUncleanScenario,
+  isrUncleanLossScenario,
 ];

@@ -6,8 +6,9 @@ import type { Effect, Env, Input } from '../../sim/protocol.ts';
 import { applyDiskWrite, testRng } from '../raft/testing.ts';
 import { createBrokerProtocol } from './broker.ts';
 import { applyRecords, emptyImage } from './metadata.ts';
-import { HW_FILE, hwRecord, logFile, logRecord } from './storage.ts';
-import type { BrokerObservation, BrokerState, IsrConfig, IsrMessage, MetadataImage, MetadataRecord, PartitionState } from './types.ts';
+import { BROKER_FILE, HW_FILE, brokerRecord, hwRecord, logFile, logRecord } from './storage.ts';
+import { SWIM_FILE } from './membership.ts';
+import type { BrokerCommand, BrokerObservation, BrokerState, IsrConfig, IsrMessage, MetadataImage, MetadataRecord, PartitionState } from './types.ts';
 
 type Fx = Effect<IsrMessage, unknown, BrokerObservation>;
 
@@ -32,6 +33,8 @@ function harness(self: string, config: Partial<IsrConfig> = {}, disk: Record<str
       return this;
     },
     msg: (from: string, message: IsrMessage) => step({ type: 'message', from, message }),
+    bytes: (from: string, message: Uint8Array) => step({ type: 'message', from, message: message as unknown as IsrMessage }),
+    command: (commandId: number, command: BrokerCommand) => step({ type: 'command', commandId, command } as unknown as Input<IsrMessage, never>),
     timer: (timer: string) => step({ type: 'timer', timer }),
     restart: () => step({ type: 'start', durable: structuredClone(disk) }),
   };
@@ -177,5 +180,60 @@ describe('a broker restarting', () => {
     const fx = b.msg('k1', { type: 'metadataPush', image: imageWith({}) });
     expect(seen(fx, 'partitionLeader')).toEqual([]);
     expect(seen(b.msg('k1', { type: 'metadataPush', image: imageWith({ leaderEpoch: 1 }, 2, 2) }), 'partitionLeader')).toHaveLength(1);
+  });
+});
+
+describe("a broker's SWIM member", () => {
+  const bytesSent = (fx: Fx[]) => fx.filter((e) => e.type === 'send' && (e.message as unknown) instanceof Uint8Array);
+  const timers = (fx: Fx[]) => fx.filter((e) => e.type === 'setTimer').map((e) => (e as Extract<Fx, { type: 'setTimer' }>).timer);
+
+  it('runs inside the broker: its timers under swim/, its datagrams as bytes, garbage refused without touching the broker', () => {
+    const b = harness('b1');
+    expect(b.state.swim.phase).toBe('member');
+    expect(b.disk[SWIM_FILE]).toEqual(['1 member']);
+    const tick = b.timer('swim/tick');
+    expect(bytesSent(tick)).toHaveLength(1);
+    expect(timers(tick)).toEqual(expect.arrayContaining(['swim/probe-timeout', 'swim/tick']));
+    const before = JSON.stringify({ ...b.state, swim: null });
+    const fx = b.bytes('b2', new Uint8Array([1, 2, 3]));
+    expect(fx).toEqual([{ type: 'observe', observation: expect.objectContaining({ type: 'rejected', from: 'b2' }) }]);
+    expect(JSON.stringify({ ...b.state, swim: null })).toBe(before);
+  });
+
+  it('joins SWIM with the cluster (persisted first), then registers; idle before', () => {
+    const b = harness('b4', { brokers: ['b1', 'b2', 'b3', 'b4'], initialBrokers: ['b1', 'b2', 'b3'] });
+    expect(b.state.swim.phase).toBe('idle');
+    expect(sent(b.timer('registration'), 'brokerRegistration')).toEqual([]);
+    const fx = b.command(7, { type: 'join' });
+    expect(b.state.swim.phase).toBe('member');
+    expect(bytesSent(fx).map((e) => (e as { to: string }).to).sort()).toEqual(['b1', 'b2', 'b3', 'k1']); // a join to every seed
+    const kinds = fx.map((e) => (e.type === 'persist' ? `persist:${e.write.file}` : e.type === 'send' ? 'send' : e.type));
+    expect(kinds.indexOf(`persist:${SWIM_FILE}`)).toBeLessThan(kinds.indexOf(`persist:${BROKER_FILE}`));
+    expect(kinds.indexOf(`persist:${BROKER_FILE}`)).toBeLessThan(kinds.indexOf('reply'));
+    expect(sent(fx, 'brokerRegistration')).toEqual([expect.objectContaining({ incarnation: 1, leaving: false })]);
+  });
+
+  it('joins SWIM at restart when the broker had joined but its member had not (a crash between the two writes)', () => {
+    const disk = { [BROKER_FILE]: [brokerRecord({ incarnation: 1, joined: true, leaving: false })] };
+    const b = harness('b4', { brokers: ['b1', 'b2', 'b3', 'b4'], initialBrokers: ['b1', 'b2', 'b3'] }, disk);
+    expect(b.state.swim.phase).toBe('member');
+  });
+
+  it('leaves SWIM only once the committed metadata has moved every replica away, and then stops registering', () => {
+    const b = harness('b3');
+    b.msg('k1', { type: 'metadataPush', image: imageWith({}) });
+    const leave = b.command(3, { type: 'leave' });
+    expect(sent(leave, 'brokerRegistration')).toEqual([expect.objectContaining({ leaving: true })]);
+    const leaving = (version: number, p: Partial<PartitionState>): MetadataImage => ({ ...applyRecords(imageWith(p), [{ type: 'leaveBroker', broker: 'b3' }]), version });
+    // Out of the ring, but still a replica: it keeps serving, and stays a SWIM member.
+    b.msg('k1', { type: 'metadataPush', image: leaving(2, { partitionEpoch: 1 }) });
+    expect(b.state.swim.phase).toBe('member');
+    // Reassigned away: its copy goes, then it leaves SWIM.
+    const gone = b.msg('k1', { type: 'metadataPush', image: leaving(3, { replicas: ['b1', 'b2'], target: ['b1', 'b2'], isr: ['b1', 'b2'], partitionEpoch: 2 }) });
+    expect(seen(gone, 'truncated')).toEqual([]); // nothing was written to it
+    expect(b.state.replicas).toEqual([]);
+    expect(b.state.swim.phase).toBe('leaving');
+    expect(gone).toContainEqual({ type: 'observe', observation: expect.objectContaining({ type: 'self', event: 'leave' }) });
+    expect(sent(b.timer('registration'), 'brokerRegistration')).toEqual([]);
   });
 });

@@ -3,8 +3,15 @@
  * pure step function. Kafka's replication protocol, as of KIP-101/279 (leader epochs) and
  * KIP-497 (ISR changes through the controller):
  *
+ * - Every broker runs a SWIM member (core/swim, composed as membership.ts says): the controllers,
+ *   members of the same group, learn from it that the broker is alive, dead or gone. A broker
+ *   joins SWIM when it joins the cluster (initial brokers are members from boot), and leaves it
+ *   once it is decommissioned: after `leave`, when the committed metadata has moved all of its
+ *   replicas away, so SWIM watches it for as long as it holds data.
+ * - It registers with the active controller (incarnation, leaving, metadata version) every
+ *   registrationIntervalMs: how it finds the controller and catches up on metadata; liveness is SWIM's.
  * - The broker acts only on committed metadata: the images the active controller pushes (or
- *   returns to heartbeats). It acts on an image only once the image registers this incarnation
+ *   returns to registrations). It acts on an image only once the image registers this incarnation
  *   of the broker, so a restarted broker never resumes a leadership of its previous life (the
  *   controller fences it and bumps those leader epochs first).
  * - The leader appends produced records to its log (on disk, CRC-framed) and answers acks=1 at
@@ -29,6 +36,8 @@ import { resolveIsrOptions } from './config.ts';
 import { buildEpochCache, divergence, endOffsetForEpoch, latestEpoch, noteAppend, truncateEpochCache } from './epochs.ts';
 import { brokerOf, isActiveBroker } from './metadata.ts';
 import { BROKER_FILE, HW_FILE, brokerRecord, hwRecord, logFile, logRecord, recoverBroker } from './storage.ts';
+import { SWIM_JOIN_COMMAND, SWIM_LEAVE_COMMAND, createSwimMember, isSwimTimer, stepSwim } from './membership.ts';
+import type { SwimObservation } from '../swim/node.ts';
 import type {
   BrokerCommand,
   BrokerObservation,
@@ -39,6 +48,7 @@ import type {
   IsrConfig,
   IsrMessage,
   IsrOptions,
+  IsrWire,
   LogRecord,
   MetadataImage,
   PartitionState,
@@ -46,14 +56,14 @@ import type {
   ReplicaState,
 } from './types.ts';
 
-export const HEARTBEAT_TIMER = 'heartbeat';
+export const REGISTRATION_TIMER = 'registration';
 export const TICK_TIMER = 'tick';
 export const CHECKPOINT_TIMER = 'checkpoint';
 const MAX_WAITING = 10_000;
 
-export type BrokerProtocol = Protocol<BrokerState, IsrMessage, BrokerCommand, BrokerReply, BrokerObservation>;
+export type BrokerProtocol = Protocol<BrokerState, IsrWire, BrokerCommand, BrokerReply, BrokerObservation | SwimObservation>;
 
-type Fx = Effect<IsrMessage, BrokerReply, BrokerObservation>;
+type Fx = Effect<IsrWire, BrokerReply, BrokerObservation | SwimObservation>;
 
 class AssertionError extends Error {
   override name = 'AssertionError';
@@ -73,6 +83,7 @@ interface Step {
 export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
   const opts: IsrOptions = resolveIsrOptions(config);
   const bug = opts.bug;
+  const member = createSwimMember(opts);
 
   // -------------------------------------------------------------------------------------------
   // Small helpers
@@ -180,23 +191,44 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
     // The pre-KIP-101 recovery: trust the HW checkpoint, drop everything above it.
     if (bug === 'truncate-to-hw') for (const r of s.replicas) truncate(c, r, r.hw, 'high-watermark');
     s.controllerGuess = opts.controllers[c.env.rng.int(opts.controllers.length)] as NodeId;
-    c.fx.push({ type: 'setTimer', timer: HEARTBEAT_TIMER, afterMs: c.env.rng.between(1, opts.brokerHeartbeatIntervalMs) });
+    // SWIM: a member from a previous life rejoins by itself; one that joined the cluster but whose
+    // member never got to join (a crash between the two writes of `join`) joins now.
+    swimStep(c, { type: 'start', durable });
+    if (s.joined && s.swim.phase === 'idle') swimStep(c, { type: 'command', commandId: SWIM_JOIN_COMMAND, command: { type: 'join' } });
+    c.fx.push({ type: 'setTimer', timer: REGISTRATION_TIMER, afterMs: c.env.rng.between(1, opts.registrationIntervalMs) });
     c.fx.push({ type: 'setTimer', timer: TICK_TIMER, afterMs: opts.tickIntervalMs });
     c.fx.push({ type: 'setTimer', timer: CHECKPOINT_TIMER, afterMs: opts.hwCheckpointIntervalMs });
   }
 
   // -------------------------------------------------------------------------------------------
-  // Controller: heartbeats and metadata
+  // SWIM and the controller: membership, registration and metadata
 
-  function heartbeat(c: Step): void {
+  function swimStep(c: Step, input: Parameters<typeof stepSwim>[2]): void {
+    c.s.swim = stepSwim(member.protocol, c.s.swim, input, c.env, c.fx).state;
+  }
+
+  /** Out of SWIM: nothing more to register (the controller fences a member that left). */
+  const departed = (s: BrokerState): boolean => s.swim.phase === 'leaving' || s.swim.phase === 'left';
+
+  function register(c: Step): void {
     const s = c.s;
-    if (!s.joined) return;
+    if (!s.joined || departed(s)) return;
     // No answer to the last one: try the next controller.
-    if (s.lastHeartbeatSentMs > s.lastControllerReplyMs && c.env.nowMs - s.lastHeartbeatSentMs >= opts.brokerHeartbeatIntervalMs) {
+    if (s.lastRegistrationSentMs > s.lastControllerReplyMs && c.env.nowMs - s.lastRegistrationSentMs >= opts.registrationIntervalMs) {
       s.controllerGuess = nextController(s.controllerGuess);
     }
-    s.lastHeartbeatSentMs = c.env.nowMs;
-    send(c, s.controllerGuess, { type: 'brokerHeartbeat', incarnation: s.incarnation, knownVersion: s.image?.version ?? -1, leaving: s.leaving });
+    s.lastRegistrationSentMs = c.env.nowMs;
+    send(c, s.controllerGuess, { type: 'brokerRegistration', incarnation: s.incarnation, knownVersion: s.image?.version ?? -1, leaving: s.leaving });
+  }
+
+  /** Decommissioned: the committed metadata has it leaving and no partition on it any more. Then, and only then, it leaves SWIM. */
+  function maybeLeaveSwim(c: Step, image: MetadataImage): void {
+    const s = c.s;
+    if (!s.leaving || s.swim.phase !== 'member' || s.replicas.length > 0) return;
+    const me = brokerOf(image, s.self);
+    if (me === undefined || me.incarnation !== s.incarnation || !me.leaving) return;
+    if (image.partitions.some((p) => p.replicas.includes(s.self))) return;
+    swimStep(c, { type: 'command', commandId: SWIM_LEAVE_COMMAND, command: { type: 'leave' } });
   }
 
   function applyImage(c: Step, image: MetadataImage): void {
@@ -218,6 +250,7 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
         deleteReplica(c, r);
       }
     }
+    maybeLeaveSwim(c, image);
   }
 
   /** The replica was reassigned away: its log goes (every new replica was in sync first). */
@@ -239,7 +272,7 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
     if (newEpoch) {
       r.leaderEpoch = ps.leaderEpoch;
       r.leader = ps.leader;
-      if (ps.leader === c.s.self) becomeLeader(c, r);
+      if (ps.leader === c.s.self) becomeLeader(c, r, ps.unclean);
       else if (ps.leader !== null) becomeFollower(c, r);
       else becomeNone(c, r);
       return;
@@ -267,14 +300,15 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
     r.followers = ids.map((id) => r.followers.find((f) => f.id === id) ?? newProgress(id, r, c.env.nowMs));
   }
 
-  function becomeLeader(c: Step, r: ReplicaState): void {
+  /** `unclean`: the controller elected this replica from outside the ISR (unclean election on). */
+  function becomeLeader(c: Step, r: ReplicaState, unclean: boolean): void {
     failWaiting(c, r, 'leadershipLost');
     r.role = 'leader';
     r.epochStartOffset = leo(r);
     r.followers = [];
     r.inflight = null;
     syncFollowers(c, r);
-    observe(c, { type: 'partitionLeader', broker: c.s.self, partition: r.partition, leaderEpoch: r.leaderEpoch, leo: leo(r), hw: r.hw });
+    observe(c, { type: 'partitionLeader', broker: c.s.self, partition: r.partition, leaderEpoch: r.leaderEpoch, leo: leo(r), hw: r.hw, unclean });
     maybeAdvanceHw(c, r);
     completeWaiting(c, r);
   }
@@ -586,7 +620,7 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
   function onMessage(c: Step, from: NodeId, m: IsrMessage): void {
     const s = c.s;
     switch (m.type) {
-      case 'heartbeatResponse':
+      case 'registrationResponse':
         s.lastControllerReplyMs = c.env.nowMs;
         s.controllerGuess = from;
         if (m.image !== null) applyImage(c, m.image);
@@ -626,7 +660,7 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
       case 'consumerFetch':
         onConsumerFetch(c, from, m);
         return;
-      case 'brokerHeartbeat':
+      case 'brokerRegistration':
       case 'alterPartition':
       case 'produceResponse':
       case 'consumerFetchResponse':
@@ -641,10 +675,12 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
     switch (command.type) {
       case 'join':
         if (!s.joined) {
+          // Into SWIM first (it persists its own membership), then registered as joined, then the answer.
+          swimStep(c, { type: 'command', commandId: SWIM_JOIN_COMMAND, command: { type: 'join' } });
           s.joined = true;
           persistMeta(c);
           c.fx.push({ type: 'reply', commandId, reply: { type: 'ok' } });
-          heartbeat(c);
+          register(c);
         } else {
           c.fx.push({ type: 'reply', commandId, reply: { type: 'ok' } });
         }
@@ -657,20 +693,22 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
         s.leaving = true;
         persistMeta(c);
         c.fx.push({ type: 'reply', commandId, reply: { type: 'ok' } });
+        register(c); // the controller moves its replicas away; it leaves SWIM once they are gone
         return;
       default:
         assertNever(command, 'broker command');
     }
   }
 
-  const init = (self: NodeId): BrokerState => ({
+  const init = (self: NodeId, env: Env): BrokerState => ({
     self,
     started: false,
     incarnation: 0,
     joined: false,
     leaving: false,
+    swim: member.protocol.init(self, env),
     controllerGuess: opts.controllers[0] as NodeId,
-    lastHeartbeatSentMs: 0,
+    lastRegistrationSentMs: 0,
     lastControllerReplyMs: 0,
     image: null,
     replicas: [],
@@ -681,18 +719,22 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
   return {
     name: 'isr-broker',
     init,
-    step(state: BrokerState, input: Input<IsrMessage, BrokerCommand>, env: Env): StepResult<BrokerState, IsrMessage, BrokerReply, BrokerObservation> {
-      const c: Step = { s: input.type === 'start' ? init(env.self) : state, env, fx: [] };
+    step(state: BrokerState, input: Input<IsrWire, BrokerCommand>, env: Env): StepResult<BrokerState, IsrWire, BrokerReply, BrokerObservation | SwimObservation> {
+      const c: Step = { s: input.type === 'start' ? init(env.self, env) : state, env, fx: [] };
       assert(input.type === 'start' || state.started, `isr broker ${state.self}: ${input.type} before start`);
       switch (input.type) {
         case 'start':
           onStart(c, input.durable);
           break;
         case 'timer':
+          if (isSwimTimer(input.timer)) {
+            swimStep(c, input);
+            break;
+          }
           switch (input.timer) {
-            case HEARTBEAT_TIMER:
-              heartbeat(c);
-              c.fx.push({ type: 'setTimer', timer: HEARTBEAT_TIMER, afterMs: opts.brokerHeartbeatIntervalMs });
+            case REGISTRATION_TIMER:
+              register(c);
+              c.fx.push({ type: 'setTimer', timer: REGISTRATION_TIMER, afterMs: opts.registrationIntervalMs });
               break;
             case TICK_TIMER:
               onTick(c);
@@ -704,9 +746,12 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
               throw new AssertionError(`isr broker ${state.self}: unknown timer '${input.timer}'`);
           }
           break;
-        case 'message':
-          onMessage(c, input.from, input.message);
+        case 'message': {
+          const m = input.message;
+          if (m instanceof Uint8Array) swimStep(c, { type: 'message', from: input.from, message: m });
+          else onMessage(c, input.from, m);
           break;
+        }
         case 'command':
           onCommand(c, input.commandId, input.command);
           break;
@@ -717,4 +762,3 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
     },
   };
 }
-

@@ -11,14 +11,151 @@
  *
  * A consumer polls every partition in turn from its leader, from its own position on, and
  * records every batch it gets (leaders serve only what is below their high watermark).
+ *
+ * Both take an `audit` command near the end of a run, as Jepsen's final reads: they stop their
+ * own work, let it settle, read every partition from offset 0 up to its leader's high watermark,
+ * and count what they were told that is not there: a producer its acknowledged writes (by acks),
+ * a consumer the records it consumed. The counts are observations `{ type: 'metric', name, value }`
+ * (`acked_writes_lost_unclean` for acks=all, `acks1_writes_lost`, `consumed_then_lost`), so a
+ * run's metrics show what unclean elections (or acks=1) cost, measured by the clients themselves.
  */
 import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
-import type { Acks, ConsumerObservation, IsrMessage, ProducerObservation } from './types.ts';
+import type { Acks, AuditObservation, ClientCommand, ClientReply, ConsumerObservation, IsrMessage, ProducerObservation } from './types.ts';
 
 const THINK_TIMER = 'think';
 const REQUEST_TIMER = 'request';
 const RETRY_TIMER = 'retry';
 const POLL_TIMER = 'poll';
+const AUDIT_TIMER = 'audit';
+const AUDIT_REQUEST_TIMER = 'audit-request';
+
+/** How long the audit lets the client's own work wind down before reading. */
+export const AUDIT_SETTLE_MS = 200;
+/** The audit gives up (`complete: false`, no metrics) this long after its command. */
+export const AUDIT_DEADLINE_MS = 1200;
+const AUDIT_REQUEST_TIMEOUT_MS = 300;
+const AUDIT_BACKOFF_MS = 30;
+const AUDIT_SAMPLE = 20;
+
+// ---------------------------------------------------------------------------------------------
+// The final audit, shared by producers and consumers
+
+export interface AuditState {
+  /** 'settling': the client's own work winds down; 'reading': final reads; 'done'. */
+  phase: 'settling' | 'reading' | 'done';
+  deadlineMs: number;
+  /** The partition being read. */
+  partition: number;
+  /** Per partition, the ids read so far, from offset 0 on. */
+  logs: string[][];
+  /** The read in flight (-1: none). */
+  requestId: number;
+  leaders: (NodeId | null)[];
+}
+
+/** What an audit found: records checked, lost ones by kind, a sample of the lost ids. */
+export interface AuditVerdict {
+  readonly checked: number;
+  readonly lost: Readonly<Record<string, number>>;
+  readonly sample: readonly string[];
+  readonly metrics: readonly { readonly name: Extract<AuditObservation, { type: 'metric' }>['name']; readonly value: number }[];
+}
+
+type AuditFx = Effect<IsrMessage, ClientReply, AuditObservation>;
+/** Where the audit's effects go: the client's own effect list. */
+interface AuditSink {
+  push(effect: AuditFx): unknown;
+}
+
+function createAuditor(config: { readonly brokers: readonly NodeId[]; readonly partitions: number }) {
+  function start(env: Env, fx: AuditSink): AuditState {
+    fx.push({ type: 'setTimer', timer: AUDIT_TIMER, afterMs: AUDIT_SETTLE_MS });
+    return {
+      phase: 'settling',
+      deadlineMs: env.nowMs + AUDIT_DEADLINE_MS,
+      partition: 0,
+      logs: Array.from({ length: config.partitions }, () => []),
+      requestId: -1,
+      leaders: new Array<NodeId | null>(config.partitions).fill(null),
+    };
+  }
+
+  function read(a: AuditState, nextRequestId: () => number, env: Env, fx: AuditSink): void {
+    const p = a.partition;
+    a.requestId = nextRequestId();
+    const to = a.leaders[p] ?? (config.brokers[env.rng.int(config.brokers.length)] as NodeId);
+    fx.push({ type: 'send', to, message: { type: 'consumerFetch', requestId: a.requestId, partition: p, offset: (a.logs[p] as string[]).length } });
+    fx.push({ type: 'setTimer', timer: AUDIT_REQUEST_TIMER, afterMs: AUDIT_REQUEST_TIMEOUT_MS });
+  }
+
+  function finish(a: AuditState, client: NodeId, complete: boolean, judge: (logs: readonly (readonly string[])[]) => AuditVerdict, fx: AuditSink): void {
+    a.phase = 'done';
+    a.requestId = -1;
+    fx.push({ type: 'cancelTimer', timer: AUDIT_TIMER });
+    fx.push({ type: 'cancelTimer', timer: AUDIT_REQUEST_TIMER });
+    const v = judge(a.logs);
+    fx.push({ type: 'observe', observation: { type: 'audit', client, complete, read: a.logs.map((l) => l.length), checked: v.checked, lost: v.lost, sample: v.sample } });
+    if (complete) for (const m of v.metrics) fx.push({ type: 'observe', observation: { type: 'metric', name: m.name, value: m.value } });
+  }
+
+  /** An audit timer fired. `busy`: the client's own work is still in flight. */
+  function onTimer(a: AuditState, timer: string, busy: boolean, client: NodeId, nextRequestId: () => number, judge: (logs: readonly (readonly string[])[]) => AuditVerdict, env: Env, fx: AuditSink): void {
+    if (a.phase === 'done') return;
+    if (env.nowMs >= a.deadlineMs) return finish(a, client, false, judge, fx);
+    if (timer === AUDIT_REQUEST_TIMER) {
+      if (a.requestId === -1) return;
+      a.leaders[a.partition] = null;
+      return read(a, nextRequestId, env, fx);
+    }
+    if (a.phase === 'settling') {
+      if (busy) {
+        fx.push({ type: 'setTimer', timer: AUDIT_TIMER, afterMs: AUDIT_BACKOFF_MS });
+        return;
+      }
+      a.phase = 'reading';
+    }
+    if (a.requestId === -1) read(a, nextRequestId, env, fx);
+  }
+
+  /** A consumerFetchResponse: true when it was the audit's. */
+  function onResponse(
+    a: AuditState,
+    from: NodeId,
+    m: Extract<IsrMessage, { type: 'consumerFetchResponse' }>,
+    client: NodeId,
+    nextRequestId: () => number,
+    judge: (logs: readonly (readonly string[])[]) => AuditVerdict,
+    env: Env,
+    fx: AuditSink,
+  ): boolean {
+    if (a.phase !== 'reading' || m.requestId !== a.requestId) return false;
+    a.requestId = -1;
+    fx.push({ type: 'cancelTimer', timer: AUDIT_REQUEST_TIMER });
+    const p = a.partition;
+    const log = a.logs[p] as string[];
+    if (m.error !== null) {
+      if (m.error === 'notLeader') a.leaders[p] = m.leaderHint !== from ? m.leaderHint : null;
+      if (m.error === 'offsetOutOfRange') a.logs[p] = []; // the leader changed under the read and has less: read it again
+      fx.push({ type: 'setTimer', timer: AUDIT_TIMER, afterMs: AUDIT_BACKOFF_MS });
+      return true;
+    }
+    a.leaders[p] = from;
+    if (m.offset === log.length && m.ids.length === 0) {
+      // Everything below the leader's HW is read.
+      a.partition += 1;
+      if (a.partition >= config.partitions) {
+        finish(a, client, true, judge, fx);
+        return true;
+      }
+    } else if (m.offset === log.length) {
+      log.push(...m.ids);
+    }
+    read(a, nextRequestId, env, fx);
+    return true;
+  }
+
+  return { start, onTimer, onResponse };
+}
 
 export interface ProducerConfig {
   readonly brokers: readonly NodeId[];
@@ -52,9 +189,32 @@ export interface ProducerState {
   /** Per partition, the broker believed to lead it. */
   leaders: (NodeId | null)[];
   current: CurrentWrite | null;
+  /** Every write acknowledged so far, for the final audit. */
+  acked: { readonly partition: number; readonly offset: number; readonly id: string; readonly acks: Acks }[];
+  audit: AuditState | null;
 }
 
-export type ProducerProtocol = Protocol<ProducerState, IsrMessage, never, never, ProducerObservation>;
+export type ProducerProtocol = Protocol<ProducerState, IsrMessage, ClientCommand, ClientReply, ProducerObservation | AuditObservation>;
+
+/** Acknowledged writes missing from the final logs: each one whose offset there holds another record, or nothing. */
+export function lostWrites(acked: ProducerState['acked'], logs: readonly (readonly string[])[]): AuditVerdict {
+  const lost = { all: 0, one: 0 };
+  const sample: string[] = [];
+  for (const w of acked) {
+    if (logs[w.partition]?.[w.offset] === w.id) continue;
+    lost[w.acks] += 1;
+    if (sample.length < AUDIT_SAMPLE) sample.push(w.id);
+  }
+  return {
+    checked: acked.length,
+    lost,
+    sample,
+    metrics: [
+      { name: 'acked_writes_lost_unclean', value: lost.all },
+      { name: 'acks1_writes_lost', value: lost.one },
+    ],
+  };
+}
 
 export function createProducerProtocol(config: ProducerConfig): ProducerProtocol {
   const requestTimeoutMs = config.requestTimeoutMs ?? 1000;
@@ -62,7 +222,8 @@ export function createProducerProtocol(config: ProducerConfig): ProducerProtocol
   const maxAttempts = config.maxAttempts ?? 10;
   if (config.brokers.length === 0) throw new Error('isr producer: brokers must not be empty');
   if (config.thinkMsMax < config.thinkMsMin || config.thinkMsMin < 0) throw new Error('isr producer: bad think time');
-  type Fx = Effect<IsrMessage, never, ProducerObservation>;
+  type Fx = Effect<IsrMessage, ClientReply, ProducerObservation | AuditObservation>;
+  const auditor = createAuditor(config);
 
   const think = (env: Env, fx: Fx[]): void => {
     fx.push({ type: 'setTimer', timer: THINK_TIMER, afterMs: env.rng.between(config.thinkMsMin, config.thinkMsMax) });
@@ -93,6 +254,7 @@ export function createProducerProtocol(config: ProducerConfig): ProducerProtocol
     switch (m.error) {
       case null:
         s.leaders[cur.partition] = from;
+        s.acked.push({ partition: cur.partition, offset: m.offset as number, id: cur.id, acks: cur.acks });
         fx.push({
           type: 'observe',
           observation: {
@@ -133,10 +295,22 @@ export function createProducerProtocol(config: ProducerConfig): ProducerProtocol
 
   return {
     name: 'isr-producer',
-    init: (self) => ({ self, started: false, nextSeq: 1, nextRequestId: 1, left: config.operations, leaders: new Array<NodeId | null>(config.partitions).fill(null), current: null }),
-    step(state: ProducerState, input: Input<IsrMessage, never>, env: Env): StepResult<ProducerState, IsrMessage, never, ProducerObservation> {
+    init: (self) => ({
+      self,
+      started: false,
+      nextSeq: 1,
+      nextRequestId: 1,
+      left: config.operations,
+      leaders: new Array<NodeId | null>(config.partitions).fill(null),
+      current: null,
+      acked: [],
+      audit: null,
+    }),
+    step(state: ProducerState, input: Input<IsrMessage, ClientCommand>, env: Env): StepResult<ProducerState, IsrMessage, ClientReply, ProducerObservation | AuditObservation> {
       const fx: Fx[] = [];
       const s = state;
+      const nextRequestId = (): number => s.nextRequestId++;
+      const judge = (logs: readonly (readonly string[])[]): AuditVerdict => lostWrites(s.acked, logs);
       switch (input.type) {
         case 'start':
           s.started = true;
@@ -164,14 +338,30 @@ export function createProducerProtocol(config: ProducerConfig): ProducerProtocol
               s.leaders[s.current.partition] = null;
               finish(s, 'info', 'timeout', env, fx);
               break;
+            case AUDIT_TIMER:
+            case AUDIT_REQUEST_TIMER:
+              if (s.audit !== null) auditor.onTimer(s.audit, input.timer, s.current !== null, s.self, nextRequestId, judge, env, fx);
+              break;
             default:
               throw new Error(`isr producer ${s.self}: unknown timer '${input.timer}'`);
           }
           break;
         case 'message':
           if (input.message.type === 'produceResponse') onResponse(s, input.from, input.message, env, fx);
+          else if (input.message.type === 'consumerFetchResponse' && s.audit !== null) auditor.onResponse(s.audit, input.from, input.message, s.self, nextRequestId, judge, env, fx);
           break;
         case 'command':
+          switch (input.command.type) {
+            case 'audit':
+              if (s.audit === null) {
+                s.left = 0; // no new writes: the one in flight finishes, then the reads begin
+                s.audit = auditor.start(env, fx);
+              }
+              fx.push({ type: 'reply', commandId: input.commandId, reply: { type: 'ok' } });
+              break;
+            default:
+              assertNever(input.command.type, 'producer command');
+          }
           break;
         default:
           assertNever(input, 'input');
@@ -200,13 +390,35 @@ export interface ConsumerState {
   nextPartition: number;
   nextRequestId: number;
   current: { readonly partition: number; readonly requestId: number; readonly to: NodeId } | null;
+  /** Per partition and offset, the distinct ids consumed there (more than one only after an unclean election), for the final audit. */
+  consumed: (string[] | null)[][];
+  audit: AuditState | null;
 }
 
-export type ConsumerProtocol = Protocol<ConsumerState, IsrMessage, never, never, ConsumerObservation>;
+export type ConsumerProtocol = Protocol<ConsumerState, IsrMessage, ClientCommand, ClientReply, ConsumerObservation | AuditObservation>;
+
+/** Consumed records missing from the final logs: each (offset, id) read whose offset there holds another record, or nothing. */
+export function lostConsumed(consumed: ConsumerState['consumed'], logs: readonly (readonly string[])[]): AuditVerdict {
+  let checked = 0;
+  let lost = 0;
+  const sample: string[] = [];
+  consumed.forEach((byOffset, p) => {
+    byOffset.forEach((ids, offset) => {
+      for (const id of ids ?? []) {
+        checked += 1;
+        if (logs[p]?.[offset] === id) continue;
+        lost += 1;
+        if (sample.length < AUDIT_SAMPLE) sample.push(id);
+      }
+    });
+  });
+  return { checked, lost: { consumed: lost }, sample, metrics: [{ name: 'consumed_then_lost', value: lost }] };
+}
 
 export function createConsumerProtocol(config: ConsumerConfig): ConsumerProtocol {
   const requestTimeoutMs = config.requestTimeoutMs ?? 500;
-  type Fx = Effect<IsrMessage, never, ConsumerObservation>;
+  type Fx = Effect<IsrMessage, ClientReply, ConsumerObservation | AuditObservation>;
+  const auditor = createAuditor(config);
 
   function poll(s: ConsumerState, env: Env, fx: Fx[]): void {
     const partition = s.nextPartition;
@@ -234,10 +446,14 @@ export function createConsumerProtocol(config: ConsumerConfig): ConsumerProtocol
       nextPartition: 0,
       nextRequestId: 1,
       current: null,
+      consumed: Array.from({ length: config.partitions }, () => []),
+      audit: null,
     }),
-    step(state: ConsumerState, input: Input<IsrMessage, never>, env: Env): StepResult<ConsumerState, IsrMessage, never, ConsumerObservation> {
+    step(state: ConsumerState, input: Input<IsrMessage, ClientCommand>, env: Env): StepResult<ConsumerState, IsrMessage, ClientReply, ConsumerObservation | AuditObservation> {
       const fx: Fx[] = [];
       const s = state;
+      const nextRequestId = (): number => s.nextRequestId++;
+      const judge = (logs: readonly (readonly string[])[]): AuditVerdict => lostConsumed(s.consumed, logs);
       switch (input.type) {
         case 'start':
           s.started = true;
@@ -246,7 +462,9 @@ export function createConsumerProtocol(config: ConsumerConfig): ConsumerProtocol
           break;
         case 'timer':
           if (input.timer === POLL_TIMER) {
-            if (s.current === null) poll(s, env, fx);
+            if (s.current === null && s.audit === null) poll(s, env, fx);
+          } else if (input.timer === AUDIT_TIMER || input.timer === AUDIT_REQUEST_TIMER) {
+            if (s.audit !== null) auditor.onTimer(s.audit, input.timer, s.current !== null, s.self, nextRequestId, judge, env, fx);
           } else if (input.timer === REQUEST_TIMER) {
             if (s.current !== null) {
               s.leaders[s.current.partition] = null;
@@ -259,6 +477,7 @@ export function createConsumerProtocol(config: ConsumerConfig): ConsumerProtocol
         case 'message': {
           const m = input.message;
           const cur = s.current;
+          if (m.type === 'consumerFetchResponse' && s.audit !== null && auditor.onResponse(s.audit, input.from, m, s.self, nextRequestId, judge, env, fx)) break;
           if (m.type !== 'consumerFetchResponse' || cur === null || m.requestId !== cur.requestId) break;
           const p = cur.partition;
           if (m.error === 'notLeader') {
@@ -280,12 +499,28 @@ export function createConsumerProtocol(config: ConsumerConfig): ConsumerProtocol
           s.leaders[p] = input.from;
           if (m.offset === s.positions[p] && m.ids.length > 0) {
             fx.push({ type: 'observe', observation: { type: 'consumed', client: s.self, partition: p, fromOffset: m.offset, ids: m.ids, broker: input.from, leaderEpoch: m.leaderEpoch } });
+            const byOffset = s.consumed[p] as (string[] | null)[];
+            m.ids.forEach((id, k) => {
+              const o = m.offset + k;
+              while (byOffset.length <= o) byOffset.push(null);
+              const ids = byOffset[o];
+              if (ids === null || ids === undefined) byOffset[o] = [id];
+              else if (!ids.includes(id)) ids.push(id);
+            });
             s.positions[p] = m.offset + m.ids.length;
           }
           next(s, m.ids.length > 0, fx);
           break;
         }
         case 'command':
+          switch (input.command.type) {
+            case 'audit':
+              if (s.audit === null) s.audit = auditor.start(env, fx); // polls stop; the one in flight finishes
+              fx.push({ type: 'reply', commandId: input.commandId, reply: { type: 'ok' } });
+              break;
+            default:
+              assertNever(input.command.type, 'consumer command');
+          }
           break;
         default:
           assertNever(input, 'input');

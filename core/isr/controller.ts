@@ -4,23 +4,28 @@
  * committed metadata: what a controller sends them is its applied state machine, and only the
  * active controller (the Raft leader, once it has applied everything before its term) decides.
  *
- * The controller's step wraps Raft's: Raft messages and timers go to Raft; broker heartbeats and
+ * The controller's step wraps Raft's and a SWIM member's (membership.ts): Raft messages and timers
+ * go to Raft, SWIM's byte datagrams and `swim/` timers to SWIM; broker registrations and
  * AlterPartition requests are the controller's. The active controller turns what it has heard
  * into metadata records (decide.ts) and proposes them through Raft as an operator `propose`
  * command under a negative command id, so its replies are told apart from the kernel's and taken
  * out of the effects here. One proposal is in flight at a time, and each applies only on the
  * metadata version it was decided on.
  *
- * Broker liveness is modelled as Kafka's controller does it: heartbeats and a session timeout,
- * decided by the active controller and committed as fence/unfence records (core/swim's gossip
- * is not wired in; see core/isr/README.md).
+ * Broker liveness is SWIM's: every controller is a member of the brokers' SWIM group, and the
+ * active controller fences a broker its member declares dead or left and unfences one it sees
+ * alive again, committed as fence/unfence records (decide.ts). Every controller's member keeps
+ * running whether or not it is active, so a newly active controller already has a view. Why the
+ * controllers are members rather than hearing the brokers' reports: see core/isr/README.md.
  */
 import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
 import { createRaftProtocol, type RaftProtocol } from '../raft/node.ts';
 import type { RaftCommand, RaftMessage, RaftObservation, RaftReply, RaftState } from '../raft/types.ts';
 import type { Assign } from './assignment.ts';
 import { resolveIsrOptions } from './config.ts';
-import { decide, type AlterRequest, type HeardBroker } from './decide.ts';
+import type { SwimObservation, SwimState } from '../swim/node.ts';
+import { decide, type AlterRequest, type BrokerMember, type HeardBroker } from './decide.ts';
+import { createSwimMember, isSwimTimer, memberStatus, stepSwim, type MemberEventObservation } from './membership.ts';
 import { metadataStateMachine } from './metadata.ts';
 import type { ControllerObservation, IsrConfig, IsrMessage, IsrOptions, MetadataCommand, MetadataImage, MetadataQuery, MetadataResult, MetadataRecord } from './types.ts';
 
@@ -34,7 +39,11 @@ type MetaRaftMessage = RaftMessage<MetadataCommand, MetadataQuery, MetadataResul
 
 export interface ControllerState {
   raft: MetaRaftState;
-  /** Brokers heard from since this controller became active, sorted by id. */
+  /** The controller's SWIM member: its view of the brokers is what fences and unfences them. */
+  swim: SwimState;
+  /** When the SWIM member's current life began (at this controller's start). */
+  membershipSinceMs: number;
+  /** Registrations heard since this controller became active, sorted by id; a broker's is forgotten when SWIM declares it dead or left. */
   heard: HeardBroker[];
   alters: AlterRequest[];
   /** The Raft term in which this controller became active, and when (null: not active). */
@@ -50,10 +59,10 @@ export interface ControllerState {
   dirty: boolean;
 }
 
-export type ControllerMessage = IsrMessage | MetaRaftMessage;
+export type ControllerMessage = IsrMessage | MetaRaftMessage | Uint8Array;
 export type ControllerCommand = RaftCommand<MetadataCommand>;
 export type ControllerReply = RaftReply<MetadataResult>;
-export type ControllerObs = ControllerObservation | RaftObservation;
+export type ControllerObs = ControllerObservation | RaftObservation | SwimObservation;
 export type ControllerProtocol = Protocol<ControllerState, ControllerMessage, ControllerCommand, ControllerReply, ControllerObs>;
 
 type Fx = Effect<ControllerMessage, ControllerReply, ControllerObs>;
@@ -69,7 +78,7 @@ const RAFT_MESSAGE_TYPES: ReadonlySet<string> = new Set([
   'clientResponse',
 ]);
 
-function isRaftMessage(m: ControllerMessage): m is MetaRaftMessage {
+function isRaftMessage(m: IsrMessage | MetaRaftMessage): m is MetaRaftMessage {
   return RAFT_MESSAGE_TYPES.has(m.type);
 }
 
@@ -78,9 +87,13 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
   const raft: RaftProtocol<MetadataImage, MetadataCommand, MetadataQuery, MetadataResult> = createRaftProtocol(metadataStateMachine, {
     voters: opts.controllers,
   });
+  const member = createSwimMember(opts);
+  const universe = member.config.universe;
 
-  const fresh = (r: MetaRaftState): ControllerState => ({
+  const fresh = (r: MetaRaftState, sw: SwimState, nowMs: number): ControllerState => ({
     raft: r,
+    swim: sw,
+    membershipSinceMs: nowMs,
     heard: [],
     alters: [],
     activeTerm: -1,
@@ -100,6 +113,30 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
       if (e.type === 'reply' && e.commandId < 0) onProposalReply(s, e.commandId, e.reply, env, fx);
       else fx.push(e);
     }
+  }
+
+  /** SWIM's step; its membership news about brokers is looked at now. */
+  function swimStep(s: ControllerState, input: Input<Uint8Array, never>, env: Env, fx: Fx[]): void {
+    const r = stepSwim(member.protocol, s.swim, input, env, fx);
+    s.swim = r.state;
+    for (const e of r.events) onMemberEvent(s, e);
+  }
+
+  function onMemberEvent(s: ControllerState, e: MemberEventObservation): void {
+    if (!opts.brokers.includes(e.subject) || e.event === 'suspect') return; // a suspicion changes nothing yet
+    // Dead or gone: its registration is forgotten, so only one it sends after coming back unfences it.
+    if (e.event === 'dead' || e.event === 'left') s.heard = s.heard.filter((h) => h.id !== e.subject);
+    s.dirty = true;
+  }
+
+  /** The brokers as the SWIM member sees them (those it never heard of left out), sorted by id. */
+  function members(s: ControllerState): BrokerMember[] {
+    const out: BrokerMember[] = [];
+    for (const id of opts.brokers) {
+      const status = memberStatus(s.swim, universe, id);
+      if (status !== null) out.push({ id, status });
+    }
+    return out;
   }
 
   function isActive(s: ControllerState): boolean {
@@ -172,7 +209,16 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
     const preferredLeaderCheck = opts.preferredLeaderCheckMs > 0 && env.nowMs - s.lastPreferredCheckMs >= opts.preferredLeaderCheckMs;
     const img = image(s);
     const d = decide(
-      { image: img, heard: s.heard, alters: s.alters, nowMs: env.nowMs, activeSinceMs: s.activeSinceMs, preferredLeaderCheck },
+      {
+        image: img,
+        heard: s.heard,
+        members: members(s),
+        alters: s.alters,
+        nowMs: env.nowMs,
+        activeSinceMs: s.activeSinceMs,
+        membershipSinceMs: s.membershipSinceMs,
+        preferredLeaderCheck,
+      },
       opts,
       assign,
     );
@@ -191,26 +237,26 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
 
   function onBrokerMessage(s: ControllerState, from: NodeId, m: IsrMessage, env: Env, fx: Fx[]): void {
     switch (m.type) {
-      case 'brokerHeartbeat': {
+      case 'brokerRegistration': {
         if (s.activeSinceMs === null) {
           fx.push({ type: 'send', to: from, message: { type: 'notController', hint: s.raft.leaderId === env.self ? null : s.raft.leaderId } });
           return;
         }
         const k = s.heard.findIndex((h) => h.id === from);
         const before = s.heard[k];
-        if (before !== undefined && before.incarnation > m.incarnation) return; // a delayed heartbeat of an earlier incarnation
-        const entry: HeardBroker = { id: from, incarnation: m.incarnation, lastHeartbeatMs: env.nowMs, leaving: m.leaving };
+        if (before !== undefined && before.incarnation > m.incarnation) return; // a delayed registration of an earlier incarnation
+        const entry: HeardBroker = { id: from, incarnation: m.incarnation, leaving: m.leaving };
         if (before === undefined) {
           s.heard.push(entry);
           s.heard.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
         } else {
           s.heard[k] = entry;
         }
-        // New broker, new incarnation, leaving, or back from a silence: worth a decision now.
+        // New broker, new incarnation, leaving, or fenced: worth a decision now.
         const img = image(s);
         const reg = img.brokers.find((b) => b.id === from);
         if (before === undefined || before.incarnation !== m.incarnation || before.leaving !== m.leaving || reg === undefined || reg.fenced) s.dirty = true;
-        fx.push({ type: 'send', to: from, message: { type: 'heartbeatResponse', image: m.knownVersion < img.version ? img : null } });
+        fx.push({ type: 'send', to: from, message: { type: 'registrationResponse', image: m.knownVersion < img.version ? img : null } });
         return;
       }
       case 'alterPartition': {
@@ -225,7 +271,7 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
         s.alters.push({ from, requestId: m.requestId, partition: m.partition, leaderEpoch: m.leaderEpoch, partitionEpoch: m.partitionEpoch, isr: m.isr });
         return;
       }
-      case 'heartbeatResponse':
+      case 'registrationResponse':
       case 'notController':
       case 'metadataPush':
       case 'alterPartitionResponse':
@@ -245,28 +291,34 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
 
   return {
     name: 'isr-controller',
-    init: (self, env) => fresh(raft.init(self, env)),
+    init: (self, env) => fresh(raft.init(self, env), member.protocol.init(self, env), env.nowMs),
     step(state: ControllerState, input: Input<ControllerMessage, ControllerCommand>, env: Env): StepResult<ControllerState, ControllerMessage, ControllerReply, ControllerObs> {
       const fx: Fx[] = [];
       let s = state;
       switch (input.type) {
         case 'start':
-          s = fresh(raft.init(env.self, env));
+          s = fresh(raft.init(env.self, env), member.protocol.init(env.self, env), env.nowMs);
           raftStep(s, input, env, fx);
+          swimStep(s, input, env, fx);
           fx.push({ type: 'setTimer', timer: CONTROLLER_TIMER, afterMs: opts.controllerTickMs });
           break;
         case 'timer':
           if (input.timer === CONTROLLER_TIMER) {
-            s.dirty = true; // sessions expire with time alone
+            s.dirty = true; // the unknown-member fallback and preferred leaders move with time alone
             fx.push({ type: 'setTimer', timer: CONTROLLER_TIMER, afterMs: opts.controllerTickMs });
+          } else if (isSwimTimer(input.timer)) {
+            swimStep(s, input, env, fx);
           } else {
             raftStep(s, input, env, fx);
           }
           break;
-        case 'message':
-          if (isRaftMessage(input.message)) raftStep(s, { type: 'message', from: input.from, message: input.message }, env, fx);
-          else onBrokerMessage(s, input.from, input.message, env, fx);
+        case 'message': {
+          const m = input.message;
+          if (m instanceof Uint8Array) swimStep(s, { type: 'message', from: input.from, message: m }, env, fx);
+          else if (isRaftMessage(m)) raftStep(s, { type: 'message', from: input.from, message: m }, env, fx);
+          else onBrokerMessage(s, input.from, m, env, fx);
           break;
+        }
         case 'command':
           raftStep(s, input, env, fx);
           break;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type AlterRequest, type DecideInput, type HeardBroker } from './decide.ts';
+import { decide, type AlterRequest, type BrokerMember, type DecideInput, type HeardBroker } from './decide.ts';
 import { applyRecords, emptyImage } from './metadata.ts';
 import { resolveIsrOptions } from './config.ts';
 import type { IsrOptions, MetadataImage, MetadataRecord, PartitionState } from './types.ts';
@@ -18,7 +18,13 @@ const preference = [
 const assign = (ring: readonly string[]) => preference.map((order) => order.filter((b) => ring.includes(b)).slice(0, 3));
 
 const NOW = 10_000;
-const heard = (...ids: string[]): HeardBroker[] => ids.map((id) => ({ id, incarnation: 1, lastHeartbeatMs: NOW - 50, leaving: false }));
+const heard = (...ids: string[]): HeardBroker[] => ids.map((id) => ({ id, incarnation: 1, leaving: false }));
+/** The controller's SWIM view: every broker alive unless said otherwise; 'unknown' leaves it out. */
+const view = (over: Record<string, BrokerMember['status'] | 'unknown'> = {}): BrokerMember[] =>
+  brokers.flatMap((id) => {
+    const status = over[id] ?? 'alive';
+    return status === 'unknown' ? [] : [{ id, status }];
+  });
 
 /** A partition as the stand-in ring assigns it, in sync, led by its preferred replica, with some fields changed. */
 function part(p: Partial<PartitionState> & { partition: number }): PartitionState {
@@ -37,9 +43,11 @@ function image(partitions: PartitionState[], extra: MetadataRecord[] = []): Meta
 const input = (img: MetadataImage, over: Partial<DecideInput> = {}): DecideInput => ({
   image: img,
   heard: heard('b1', 'b2', 'b3'),
+  members: view(),
   alters: [],
   nowMs: NOW,
   activeSinceMs: 0,
+  membershipSinceMs: 0,
   preferredLeaderCheck: false,
   ...over,
 });
@@ -64,25 +72,51 @@ describe('what the active controller decides', () => {
     expect(decide(input(img, { heard: heard('b1', 'b2', 'b4'), activeSinceMs: NOW - 5000 }), opts(), assign).records.map((r) => r.type)).toEqual(['createTopic']);
   });
 
-  it('fences a broker whose session expired: out of every ISR, its leaderships to the next ISR member', () => {
+  it('fences a broker SWIM declared dead in the batch that moves it: out of every ISR, its leaderships to the next ISR member', () => {
     const img = image([part({ partition: 0, leader: 'b3', replicas: ['b3', 'b1', 'b2'] }), part({ partition: 1 })]);
-    const d = decide(input(img, { heard: heard('b1', 'b2') }), opts(), assign);
-    expect(d.records[0]).toEqual({ type: 'fenceBroker', broker: 'b3', reason: 'session-expired' });
+    // Heard from or not, a broker SWIM still counts a member (alive, or only suspected) keeps its place.
+    const fences = (over: Partial<DecideInput>) => decide(input(img, over), opts(), assign).records.filter((r) => r.type === 'fenceBroker');
+    expect(fences({ heard: heard('b1', 'b2') })).toEqual([]);
+    expect(fences({ members: view({ b3: 'suspect' }) })).toEqual([]);
+    const d = decide(input(img, { members: view({ b3: 'dead' }) }), opts(), assign);
+    expect(d.records[0]).toEqual({ type: 'fenceBroker', broker: 'b3', reason: 'dead' });
     expect(changes(d.records)).toEqual([
       part({ partition: 0, replicas: ['b3', 'b1', 'b2'], isr: ['b1', 'b2'], leader: 'b1', leaderEpoch: 1, partitionEpoch: 1 }),
       part({ partition: 1, isr: ['b1', 'b2'], leader: 'b2', partitionEpoch: 1 }),
     ]);
+    expect(decide(input(img, { members: view({ b3: 'left' }) }), opts(), assign).records[0]).toEqual({ type: 'fenceBroker', broker: 'b3', reason: 'left' });
   });
 
-  it('counts every session from its own activation at the earliest (a new controller fences nobody at once)', () => {
+  it('unfences a falsely declared broker once SWIM sees it alive again and it registers as the same incarnation', () => {
+    const img = image([part({ partition: 0 }), part({ partition: 1 })], [{ type: 'fenceBroker', broker: 'b3', reason: 'dead' }]);
+    expect(decide(input(img, { members: view({ b3: 'dead' }) }), opts(), assign).records).toEqual([]);
+    // Refuted, but not heard since the declaration (its registration was forgotten): not yet.
+    expect(decide(input(img, { heard: heard('b1', 'b2') }), opts(), assign).records).toEqual([]);
+    expect(decide(input(img), opts(), assign).records).toEqual([{ type: 'unfenceBroker', broker: 'b3' }]);
+  });
+
+  it('fences a broker its SWIM member never heard of only after the grace period of its life and activation (the one fallback)', () => {
     const img = image([part({ partition: 0 }), part({ partition: 1 })]);
-    expect(decide(input(img, { heard: [], activeSinceMs: NOW - 100 }), opts(), assign).records).toEqual([]);
-    expect(decide(input(img, { heard: [], activeSinceMs: NOW - 1000 }), opts(), assign).records.filter((r) => r.type === 'fenceBroker')).toHaveLength(3);
+    const unknown = view({ b3: 'unknown' });
+    expect(decide(input(img, { members: unknown, membershipSinceMs: NOW - 1000 }), opts(), assign).records).toEqual([]);
+    expect(decide(input(img, { members: unknown, membershipSinceMs: NOW - 5000, activeSinceMs: NOW - 1000 }), opts(), assign).records).toEqual([]);
+    const d = decide(input(img, { members: unknown, membershipSinceMs: NOW - 5000, activeSinceMs: NOW - 5000 }), opts(), assign);
+    expect(d.records[0]).toEqual({ type: 'fenceBroker', broker: 'b3', reason: 'unknown' });
+  });
+
+  it('registers a broker only once SWIM knows it as a member (a join goes through SWIM)', () => {
+    const img = image([part({ partition: 0 }), part({ partition: 1 })]);
+    const all = heard('b1', 'b2', 'b3', 'b4');
+    expect(decide(input(img, { heard: all, members: view({ b4: 'unknown' }) }), opts(), assign).records).toEqual([]);
+    expect(decide(input(img, { heard: all }), opts(), assign).records.slice(0, 2)).toEqual([
+      { type: 'registerBroker', broker: 'b4', incarnation: 1 },
+      { type: 'unfenceBroker', broker: 'b4' },
+    ]);
   });
 
   it('leaves a partition without a leader when its last ISR member is fenced (clean election)', () => {
     const img = image([part({ partition: 0, isr: ['b3'], leader: 'b3' }), part({ partition: 1 })]);
-    const d = decide(input(img, { heard: heard('b1', 'b2') }), opts(), assign);
+    const d = decide(input(img, { members: view({ b3: 'dead' }) }), opts(), assign);
     expect(changes(d.records)[0]).toEqual(part({ partition: 0, isr: ['b3'], leader: null, leaderEpoch: 1, partitionEpoch: 1 }));
     expect(d.unclean).toEqual([]);
   });
@@ -90,7 +124,7 @@ describe('what the active controller decides', () => {
   it('elects an out-of-sync replica only with unclean election on, and says so', () => {
     const img = image([part({ partition: 0, isr: ['b3'], leader: 'b3' }), part({ partition: 1 })]);
     for (const o of [opts({ uncleanLeaderElection: true }), opts({ bug: 'unclean-election' })]) {
-      const d = decide(input(img, { heard: heard('b1', 'b2') }), o, assign);
+      const d = decide(input(img, { members: view({ b3: 'dead' }) }), o, assign);
       const p0 = changes(d.records).filter((p) => p.partition === 0);
       expect(p0[p0.length - 1]).toEqual(part({ partition: 0, isr: ['b2'], leader: 'b2', leaderEpoch: 2, partitionEpoch: 2, unclean: true }));
       expect(d.unclean).toEqual([{ partition: 0, leader: 'b2', leaderEpoch: 2, isr: ['b3'] }]);
@@ -106,11 +140,12 @@ describe('what the active controller decides', () => {
   });
 
   it('applies an AlterPartition only from the current leader at the current epochs, and only with eligible replicas', () => {
-    const img = image([part({ partition: 0, isr: ['b1', 'b2'], leader: 'b1', partitionEpoch: 3 }), part({ partition: 1 })], [{ type: 'fenceBroker', broker: 'b3', reason: 'session-expired' }]);
+    const img = image([part({ partition: 0, isr: ['b1', 'b2'], leader: 'b1', partitionEpoch: 3 }), part({ partition: 1 })], [{ type: 'fenceBroker', broker: 'b3', reason: 'dead' }]);
     const req = (over: Partial<AlterRequest>): AlterRequest => ({ from: 'b1', requestId: 1, partition: 0, leaderEpoch: 0, partitionEpoch: 3, isr: ['b1'], ...over });
     const d = decide(
       input(img, {
         heard: heard('b1', 'b2'),
+        members: view({ b3: 'dead' }),
         activeSinceMs: NOW - 100,
         alters: [req({ partitionEpoch: 2 }), req({ from: 'b2', requestId: 2 }), req({ requestId: 3, isr: ['b1', 'b2', 'b3'] }), req({ requestId: 4 })],
       }),

@@ -1,14 +1,17 @@
 /**
- * What the active controller decides, as one pure function: given the committed metadata, what it
- * has heard from brokers (heartbeats, AlterPartition requests) and the time, the metadata records
- * to propose next. In the order a controller must consider them:
+ * What the active controller decides, as one pure function: given the committed metadata, the
+ * brokers' registrations it has heard, its SWIM member's view of them, the AlterPartition requests
+ * and the time, the metadata records to propose next. In the order a controller must consider them:
  *
- *   1. registrations: a broker heard with a new incarnation is registered fenced, and loses its
- *      ISR places and leaderships (a restarted broker is a new process: KRaft does the same);
- *      a broker asking to leave goes out of the ring
- *   2. session expiry: a registered broker not heard from within the session timeout is fenced,
- *      leaves every ISR (unless it is the last member) and loses its leaderships
- *   3. unfencing: a fenced broker heard from with its current incarnation
+ *   1. registrations: a broker SWIM knows alive, heard with a new incarnation, is registered
+ *      fenced, and loses its ISR places and leaderships (a restarted broker is a new process:
+ *      KRaft does the same); a broker asking to leave goes out of the ring
+ *   2. failure detection: a registered broker SWIM declared dead (or left) is fenced, leaves every
+ *      ISR (unless it is the last member) and loses its leaderships, in the same batch: the fence
+ *      is committed with, never after, the moves. The one fallback: a broker this controller's
+ *      SWIM member has never heard of, unknownMemberGraceMs into its life, is fenced as well
+ *   3. unfencing: a fenced broker SWIM says is alive (it refuted a false declaration, or came back)
+ *      and heard from with its current incarnation
  *   4. topic creation, once enough brokers are in the ring
  *   5. AlterPartition from partition leaders: ISR shrinks and expansions, checked against the
  *      leader epoch and partition epoch they were computed from
@@ -21,15 +24,22 @@
  * Records are applied to a draft as they are made, so a batch is consistent with itself.
  */
 import type { NodeId } from '../../sim/protocol.ts';
+import type { MemberStatus } from '../swim/node.ts';
 import type { Assign } from './assignment.ts';
 import { applyRecord, brokerOf, changePartition, isActiveBroker, sortedIds } from './metadata.ts';
 import type { IsrOptions, MetadataImage, MetadataRecord, PartitionState } from './types.ts';
 
+/** A broker's registration as the active controller last heard it. */
 export interface HeardBroker {
   readonly id: NodeId;
   readonly incarnation: number;
-  readonly lastHeartbeatMs: number;
   readonly leaving: boolean;
+}
+
+/** A broker as the controller's SWIM member sees it; a broker it has never heard of is absent. */
+export interface BrokerMember {
+  readonly id: NodeId;
+  readonly status: MemberStatus;
 }
 
 export interface AlterRequest {
@@ -43,12 +53,16 @@ export interface AlterRequest {
 
 export interface DecideInput {
   readonly image: MetadataImage;
-  /** Sorted by id. */
+  /** Registrations heard since this controller became active (and since SWIM last declared the broker dead), sorted by id. */
   readonly heard: readonly HeardBroker[];
+  /** The controller's SWIM view of the brokers, sorted by id. */
+  readonly members: readonly BrokerMember[];
   readonly alters: readonly AlterRequest[];
   readonly nowMs: number;
-  /** When this controller became active: every registered broker's session counts from then at the earliest. */
+  /** When this controller became active. */
   readonly activeSinceMs: number;
+  /** When this controller's SWIM member began its current life (its view starts empty after a restart). */
+  readonly membershipSinceMs: number;
   /** Whether to consider preferred-leader moves now. */
   readonly preferredLeaderCheck: boolean;
 }
@@ -83,11 +97,13 @@ export function decide(input: DecideInput, opts: IsrOptions, assign: Assign): De
   const alive = (id: NodeId): boolean => isActiveBroker(img, id);
   const part = (k: number): PartitionState => img.partitions[k] as PartitionState;
   const heardOf = (id: NodeId): HeardBroker | undefined => input.heard.find((h) => h.id === id);
-  /** Heard from within the session timeout. */
-  const fresh = (h: HeardBroker | undefined): h is HeardBroker => h !== undefined && input.nowMs - h.lastHeartbeatMs <= opts.brokerSessionTimeoutMs;
-  /** A registered broker's session: it counts from this controller's activation at the earliest. */
-  const sessionAlive = (id: NodeId): boolean =>
-    input.nowMs - Math.max(heardOf(id)?.lastHeartbeatMs ?? input.activeSinceMs, input.activeSinceMs) <= opts.brokerSessionTimeoutMs;
+  const statusOf = (id: NodeId): MemberStatus | null => input.members.find((m) => m.id === id)?.status ?? null;
+  /** SWIM counts it a member: alive, or suspected but not declared dead. */
+  const swimLive = (id: NodeId): boolean => {
+    const st = statusOf(id);
+    return st === 'alive' || st === 'suspect';
+  };
+  const unknownTooLong = input.nowMs - Math.max(input.activeSinceMs, input.membershipSinceMs) > opts.unknownMemberGraceMs;
 
   /** A broker is gone (fenced or restarted): out of every ISR it isn't the last member of, and its leaderships elsewhere. */
   const afterFence = (b: NodeId): void => {
@@ -103,9 +119,9 @@ export function decide(input: DecideInput, opts: IsrOptions, assign: Assign): De
     }
   };
 
-  // 1. Registrations and leaving.
+  // 1. Registrations and leaving: only of brokers that SWIM knows as members (a join goes through SWIM).
   for (const h of input.heard) {
-    if (!fresh(h)) continue;
+    if (!swimLive(h.id)) continue;
     const reg = brokerOf(img, h.id);
     if (reg === undefined || reg.incarnation < h.incarnation) {
       emit({ type: 'registerBroker', broker: h.id, incarnation: h.incarnation });
@@ -115,17 +131,20 @@ export function decide(input: DecideInput, opts: IsrOptions, assign: Assign): De
     if (now !== undefined && now.incarnation === h.incarnation && h.leaving && !now.leaving) emit({ type: 'leaveBroker', broker: h.id });
   }
 
-  // 2. Session expiry.
+  // 2. Failure detection: SWIM's dead and left, and the fallback for a broker SWIM never heard of.
   for (const reg of img.brokers) {
-    if (reg.fenced || sessionAlive(reg.id)) continue;
-    emit({ type: 'fenceBroker', broker: reg.id, reason: 'session-expired' });
+    if (reg.fenced) continue;
+    const st = statusOf(reg.id);
+    const reason = st === 'dead' ? 'dead' : st === 'left' ? 'left' : st === null && unknownTooLong ? 'unknown' : null;
+    if (reason === null) continue;
+    emit({ type: 'fenceBroker', broker: reg.id, reason });
     afterFence(reg.id);
   }
 
-  // 3. Unfencing.
+  // 3. Unfencing: alive to SWIM, and registered as the incarnation it runs now.
   for (const reg of img.brokers) {
     const h = heardOf(reg.id);
-    if (reg.fenced && fresh(h) && h.incarnation === reg.incarnation) emit({ type: 'unfenceBroker', broker: reg.id });
+    if (reg.fenced && swimLive(reg.id) && h !== undefined && h.incarnation === reg.incarnation) emit({ type: 'unfenceBroker', broker: reg.id });
   }
 
   // 4. Topic creation.

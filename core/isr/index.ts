@@ -3,8 +3,8 @@
  * pure step functions:
  *
  *   const assign = createAssigner({ topic, partitions, replicationFactor: 3, virtualNodes: 128 });
- *   const controller = createControllerProtocol(config, assign);   // a Raft voter (core/raft)
- *   const broker = createBrokerProtocol(config);                   // replicas: leader / follower
+ *   const controller = createControllerProtocol(config, assign);   // a Raft voter (core/raft) and a SWIM member
+ *   const broker = createBrokerProtocol(config);                   // replicas: leader / follower; a SWIM member
  *   const producer = createProducerProtocol({ brokers, partitions, operations, acksAllRatio, ... });
  *   const consumer = createConsumerProtocol({ brokers, partitions, pollIntervalMs });
  *
@@ -13,14 +13,15 @@
  */
 export * from './types.ts';
 export { ISR_BUGS, ISR_BUG_NAMES, isIsrBug, type IsrBug } from './bugs.ts';
-export { ISR_DEFAULTS, resolveIsrOptions } from './config.ts';
+export { ISR_DEFAULTS, ISR_SWIM_DEFAULTS, resolveIsrOptions } from './config.ts';
 export { createAssigner, assignmentMoves, type Assign, type AssignerOptions } from './assignment.ts';
 export { emptyImage, applyRecord, applyRecords, metadataStateMachine, changePartition, brokerOf, isActiveBroker } from './metadata.ts';
-export { decide, type DecideInput, type Decision, type HeardBroker, type AlterRequest } from './decide.ts';
+export { decide, type DecideInput, type Decision, type HeardBroker, type BrokerMember, type AlterRequest } from './decide.ts';
+export { isrSwimConfig, createSwimMember, stepSwim, memberStatus, isSwimTimer, SWIM_TIMER_PREFIX, SWIM_FILE, type SwimProtocol, type MemberEventObservation } from './membership.ts';
 export { buildEpochCache, noteAppend, truncateEpochCache, latestEpoch, endOffsetForEpoch, divergence, type EpochEntry } from './epochs.ts';
 export { BROKER_FILE, HW_FILE, logFile, logRecord, parseLogRecord, recoverBroker } from './storage.ts';
 export { createControllerProtocol, CONTROLLER_TIMER, type ControllerState, type ControllerProtocol, type ControllerMessage } from './controller.ts';
-export { createBrokerProtocol, HEARTBEAT_TIMER, TICK_TIMER, CHECKPOINT_TIMER, type BrokerProtocol } from './broker.ts';
+export { createBrokerProtocol, REGISTRATION_TIMER, TICK_TIMER, CHECKPOINT_TIMER, type BrokerProtocol } from './broker.ts';
 export {
   createProducerProtocol,
   createConsumerProtocol,

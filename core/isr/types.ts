@@ -9,6 +9,7 @@
  * (LEO) and a high watermark (HW) are "one past" offsets.
  */
 import type { NodeId } from '../../sim/protocol.ts';
+import type { SwimObservation, SwimState } from '../swim/node.ts';
 import type { IsrBug } from './bugs.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -31,10 +32,21 @@ export interface IsrOptions {
   readonly minInsyncReplicas: number;
   /** Kafka's replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
   readonly replicaLagTimeMaxMs: number;
-  /** A broker heartbeats the controller this often (Kafka's broker.heartbeat.interval.ms). */
-  readonly brokerHeartbeatIntervalMs: number;
-  /** The controller fences a broker it has not heard from for this long (broker.session.timeout.ms). */
-  readonly brokerSessionTimeoutMs: number;
+  /**
+   * A joined broker sends the controller its registration (incarnation, leaving, metadata version)
+   * this often: how it finds the active controller and catches up on metadata pushes it missed.
+   * Not a liveness signal: SWIM is the failure detector.
+   */
+  readonly registrationIntervalMs: number;
+  /**
+   * The one fallback besides SWIM: a registered, unfenced broker that the active controller's SWIM
+   * member has no news of at all (not even a suspicion) this long into its life and its activation
+   * is fenced. Only a controller that restarted can miss a broker that way (SWIM's view starts empty
+   * after a restart and fills from the other members' syncs).
+   */
+  readonly unknownMemberGraceMs: number;
+  /** The SWIM member every broker and controller runs (core/swim), scaled to the simulation's seconds. */
+  readonly swim: IsrSwimOptions;
   /** The leader holds a follower's fetch this long when it has nothing new (replica.fetch.wait.max.ms). */
   readonly fetchMaxWaitMs: number;
   /** Wait before fetching again after an error. */
@@ -58,7 +70,20 @@ export interface IsrOptions {
   readonly bug: IsrBug | null;
 }
 
-export type IsrConfig = Partial<IsrOptions> & Pick<IsrOptions, 'controllers' | 'brokers'>;
+/** The knobs of core/swim's protocol an ISR cluster sets; the rest are core/swim's defaults. */
+export interface IsrSwimOptions {
+  readonly protocolPeriodMs: number;
+  readonly probeTimeoutMs: number;
+  readonly indirectChecks: number;
+  readonly suspicionMult: number;
+  readonly suspicionMaxTimeoutMult: number;
+  readonly pushPullPeriods: number;
+  readonly reconnectPeriods: number;
+  readonly leavePeriods: number;
+  readonly clusterKey: string;
+}
+
+export type IsrConfig = Partial<Omit<IsrOptions, 'swim'>> & Pick<IsrOptions, 'controllers' | 'brokers'> & { readonly swim?: Partial<IsrSwimOptions> };
 
 // ---------------------------------------------------------------------------------------------
 // Metadata (the state machine the controllers replicate with Raft)
@@ -67,7 +92,7 @@ export interface BrokerRegistration {
   readonly id: NodeId;
   /** Bumped by the broker at every start; a new incarnation fences the old one. */
   readonly incarnation: number;
-  /** A fenced broker leads nothing and joins no ISR (its session expired, or it just restarted). */
+  /** A fenced broker leads nothing and joins no ISR (SWIM declared it dead or left, or it just restarted). */
   readonly fenced: boolean;
   /** Decommissioning: out of the hash ring, its replicas move away. */
   readonly leaving: boolean;
@@ -104,7 +129,8 @@ export interface MetadataImage {
 /** One change to the metadata, in the manner of KRaft's metadata records. */
 export type MetadataRecord =
   | { readonly type: 'registerBroker'; readonly broker: NodeId; readonly incarnation: number }
-  | { readonly type: 'fenceBroker'; readonly broker: NodeId; readonly reason: 'session-expired' | 'restarted' }
+  /** 'dead' / 'left': the active controller's SWIM member says so; 'unknown': its SWIM member never heard of it (the fallback). */
+  | { readonly type: 'fenceBroker'; readonly broker: NodeId; readonly reason: 'dead' | 'left' | 'unknown' }
   | { readonly type: 'unfenceBroker'; readonly broker: NodeId }
   | { readonly type: 'leaveBroker'; readonly broker: NodeId }
   | { readonly type: 'createTopic'; readonly partitions: readonly PartitionState[] }
@@ -140,9 +166,12 @@ export interface LogRecord {
 export type ProduceError = 'notLeader' | 'notEnoughReplicas' | 'notEnoughReplicasAfterAppend' | 'leadershipLost';
 export type FetchError = 'notLeader' | 'fencedLeaderEpoch' | 'unknownLeaderEpoch' | 'offsetOutOfRange';
 
+/** What brokers and controllers exchange: ISR's messages, and their SWIM members' sealed datagrams. */
+export type IsrWire = IsrMessage | Uint8Array;
+
 export type IsrMessage =
   // broker -> controller
-  | { readonly type: 'brokerHeartbeat'; readonly incarnation: number; readonly knownVersion: number; readonly leaving: boolean }
+  | { readonly type: 'brokerRegistration'; readonly incarnation: number; readonly knownVersion: number; readonly leaving: boolean }
   | {
       readonly type: 'alterPartition';
       readonly requestId: number;
@@ -152,7 +181,7 @@ export type IsrMessage =
       readonly isr: readonly NodeId[];
     }
   // controller -> broker
-  | { readonly type: 'heartbeatResponse'; readonly image: MetadataImage | null }
+  | { readonly type: 'registrationResponse'; readonly image: MetadataImage | null }
   | { readonly type: 'notController'; readonly hint: NodeId | null }
   | { readonly type: 'metadataPush'; readonly image: MetadataImage }
   | { readonly type: 'alterPartitionResponse'; readonly requestId: number; readonly partition: number; readonly ok: boolean; readonly state: PartitionState | null }
@@ -265,10 +294,12 @@ export interface BrokerState {
   incarnation: number;
   /** Registered with the controller (initial brokers at boot, others after `join`). Persisted. */
   joined: boolean;
-  /** Decommissioning (after `leave`). Persisted. */
+  /** Decommissioning (after `leave`): its replicas move away, then it leaves SWIM. Persisted. */
   leaving: boolean;
+  /** The broker's SWIM member (core/swim): its failure detector, joined and left with it. Persists itself (file `swim`). */
+  swim: SwimState;
   controllerGuess: NodeId;
-  lastHeartbeatSentMs: number;
+  lastRegistrationSentMs: number;
   lastControllerReplyMs: number;
   /** The newest metadata this broker has seen. */
   image: MetadataImage | null;
@@ -292,7 +323,8 @@ export type BrokerObservation =
   | { readonly type: 'brokerStarted'; readonly broker: NodeId; readonly incarnation: number; readonly partitions: readonly { readonly partition: number; readonly leo: number; readonly hw: number }[] }
   /** A damaged tail of a log file (the write in flight at a crash) was dropped at restart. */
   | { readonly type: 'recoveredLog'; readonly broker: NodeId; readonly partition: number; readonly kept: number; readonly dropped: number }
-  | { readonly type: 'partitionLeader'; readonly broker: NodeId; readonly partition: number; readonly leaderEpoch: number; readonly leo: number; readonly hw: number }
+  /** `unclean`: elected from outside the ISR (the partition state says so, so checkers learn it even when the controller's own observation of that election was lost with its leadership). */
+  | { readonly type: 'partitionLeader'; readonly broker: NodeId; readonly partition: number; readonly leaderEpoch: number; readonly leo: number; readonly hw: number; readonly unclean: boolean }
   | { readonly type: 'partitionFollower'; readonly broker: NodeId; readonly partition: number; readonly leaderEpoch: number; readonly leader: NodeId }
   /** The leader's HW moved (only ever up, within one leader epoch). */
   | { readonly type: 'hw'; readonly broker: NodeId; readonly partition: number; readonly leaderEpoch: number; readonly hw: number; readonly previous: number }
@@ -346,6 +378,29 @@ export type ProducerObservation =
       readonly returnMs: null;
     };
 
+/** The counters a client's final audit (`audit` command) adds to the run's metrics (`cluster_sim_protocol_total{name}`). */
+export type IsrMetricName = 'acked_writes_lost_unclean' | 'acks1_writes_lost' | 'consumed_then_lost';
+
+/**
+ * A client's final audit: it read every partition from offset 0 up to the leader's HW and counted
+ * what it had been told (acknowledged writes, consumed records) that is not there. `complete:
+ * false`: some partition could not be read to its end in time (no metrics then).
+ */
+export type AuditObservation =
+  | { readonly type: 'metric'; readonly name: IsrMetricName; readonly value: number }
+  | {
+      readonly type: 'audit';
+      readonly client: NodeId;
+      readonly complete: boolean;
+      /** Per partition, the records read. */
+      readonly read: readonly number[];
+      readonly checked: number;
+      /** Lost, by kind: 'all' / 'one' (acknowledged writes by acks) or 'consumed'. */
+      readonly lost: Readonly<Record<string, number>>;
+      /** Up to 20 of the lost ids. */
+      readonly sample: readonly string[];
+    };
+
 export type ConsumerObservation =
   | {
       readonly type: 'consumed';
@@ -359,4 +414,7 @@ export type ConsumerObservation =
   /** The leader's log ends before the consumer's position (only after an unclean election): it starts over at the leader's HW. */
   | { readonly type: 'consumerReset'; readonly client: NodeId; readonly partition: number; readonly from: number; readonly to: number; readonly broker: NodeId };
 
-export type IsrObservation = BrokerObservation | ControllerObservation | ProducerObservation | ConsumerObservation;
+export type ClientCommand = { readonly type: 'audit' };
+export type ClientReply = { readonly type: 'ok' };
+
+export type IsrObservation = BrokerObservation | ControllerObservation | ProducerObservation | ConsumerObservation | AuditObservation | SwimObservation;

@@ -1,0 +1,40 @@
+/**
+ * SWIM composed into a host: timers renamed both ways, the host's own commands answered to nobody,
+ * membership events handed back, and the group an ISR cluster forms.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Effect, Env } from '../../sim/protocol.ts';
+import { testRng } from '../raft/testing.ts';
+import { resolveIsrOptions } from './config.ts';
+import { SWIM_JOIN_COMMAND, createSwimMember, isrSwimConfig, memberStatus, stepSwim } from './membership.ts';
+
+const opts = resolveIsrOptions({ controllers: ['k2', 'k1'], brokers: ['b2', 'b1', 'b3'], initialBrokers: ['b1', 'b2'] });
+
+describe('SWIM inside an ISR server', () => {
+  it('forms one group of controllers and brokers, bootstrapped by the controllers and the initial brokers', () => {
+    const c = isrSwimConfig(opts);
+    expect(c.universe).toEqual(['b1', 'b2', 'b3', 'k1', 'k2']);
+    expect(c.seeds).toEqual(c.universe);
+    expect(c.initialMembers).toEqual(['b1', 'b2', 'k1', 'k2']);
+    expect(c.protocolPeriodMs).toBe(200);
+  });
+
+  it('renames timers both ways, drops its replies to the commands the host gave it, and hands back membership events', () => {
+    const { protocol, config } = createSwimMember(opts);
+    const env: Env = { self: 'b3', nowMs: 0, rng: testRng(1, 'b3') };
+    const fx: Effect<unknown, unknown, unknown>[] = [];
+    let state = stepSwim(protocol, protocol.init('b3', env), { type: 'start', durable: {} }, env, fx).state;
+    expect(state.phase).toBe('idle'); // not an initial broker: waits for its join
+    fx.length = 0;
+    state = stepSwim(protocol, state, { type: 'command', commandId: SWIM_JOIN_COMMAND, command: { type: 'join' } }, env, fx).state;
+    expect(fx.some((e) => e.type === 'reply')).toBe(false);
+    expect(fx.filter((e) => e.type === 'setTimer').map((e) => (e as { timer: string }).timer)).toEqual(['swim/tick']);
+    fx.length = 0;
+    const r = stepSwim(protocol, state, { type: 'timer', timer: 'swim/tick' }, env, fx);
+    expect(r.events).toEqual([]);
+    expect(fx.filter((e) => e.type === 'send').length).toBeGreaterThan(0); // nobody known yet: joins to the seeds again
+    expect(memberStatus(r.state, config.universe, 'b3')).toBe('alive');
+    expect(memberStatus(r.state, config.universe, 'b1')).toBeNull();
+    expect(memberStatus(r.state, config.universe, 'nobody')).toBeNull();
+  });
+});
