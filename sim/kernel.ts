@@ -216,6 +216,12 @@ class Kernel {
   private readonly faultOverrides = new Map<number, Partial<LinkConditions>>();
   /** Events that arrived for a paused node, in arrival order. */
   private readonly deferred: Ev[][];
+  /** Spent event objects, for reuse. */
+  private readonly spare: Ev[] = [];
+  /** The event being dispatched, when dispatching kept it (deferred for a paused node). */
+  private kept: Ev | null = null;
+  /** Whether the schedule has forgeries (then links remember their last message). */
+  private readonly forgeries: boolean;
   /** Bumped whenever link conditions change; a link recomputes its conditions when its epoch is older. */
   private conditionsEpoch = 0;
   private readonly links: LinkTable;
@@ -291,6 +297,7 @@ class Kernel {
     this.blocked = new Uint8Array(n * n);
     this.pendingCrash = new Array(n).fill(undefined);
     this.deferred = specs.map(() => []);
+    this.forgeries = config.faults.some((f) => f.type === 'forge');
     this.trace = new Trace(options.trace ?? null);
     this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(s.id, s.role, this.disks[i]!)));
     this.checkers = world.checkers;
@@ -366,12 +373,20 @@ class Kernel {
     const maxEvents = this.config.maxEvents;
     const every = this.options.checkpointEvery ?? 0;
     const after = this.afterEventCheckers;
+    const spare = this.spare;
     for (;;) {
       const ev = heap.pop();
       if (ev === undefined) return;
       this.now = ev.t;
       this.view.nowMs = ev.t;
-      if (!this.dispatch(ev)) continue;
+      const counted = this.dispatch(ev);
+      // An event waiting for a paused node is still in use; any other is spent once dispatched.
+      if (this.kept === ev) this.kept = null;
+      else {
+        ev.data = undefined;
+        spare.push(ev);
+      }
+      if (!counted) continue;
       this.eventIndex++;
       this.view.eventIndex = this.eventIndex;
       if (every > 0 && this.eventIndex % every === 0) this.checkpoints.push(this.trace.hash());
@@ -463,7 +478,8 @@ class Kernel {
       return true;
     }
     this.stats.messagesDelivered++;
-    this.link(from * this.n + to).lastDelivered = ev.data;
+    // Only an attacker needs the last message of a link; don't pay for it on every delivery otherwise.
+    if (this.forgeries) this.link(from * this.n + to).lastDelivered = ev.data;
     this.trace.note(this.eventIndex, this.now, T_DELIVER, to, from, ev.data, this.names, ev.msg, ev.gen);
     this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
     return true;
@@ -472,6 +488,7 @@ class Kernel {
   /** A paused node's events wait, in their order, until it resumes (or crashes). */
   private defer(ev: Ev): false {
     this.deferred[ev.node]!.push(ev);
+    this.kept = ev;
     return false;
   }
 
@@ -501,7 +518,20 @@ class Kernel {
   }
 
   private schedule(t: number, kind: number, node: number, peer: number, gen: number, msg: number, data: unknown): void {
-    this.heap.push({ t, seq: 0, kind, node, peer, gen, msg, data });
+    // Spent events are reused: the run allocates one per event in flight, not one per event.
+    const ev = this.spare.pop();
+    if (ev === undefined) {
+      this.heap.push({ t, seq: 0, kind, node, peer, gen, msg, data });
+      return;
+    }
+    ev.t = t;
+    ev.kind = kind;
+    ev.node = node;
+    ev.peer = peer;
+    ev.gen = gen;
+    ev.msg = msg;
+    ev.data = data;
+    this.heap.push(ev);
   }
 
   /**
