@@ -412,7 +412,8 @@ class Kernel {
         const name = ev.data as string;
         if (this.status[i] === DOWN || this.incarnation[i] !== ev.peer || this.timers[i]!.get(name) !== ev.gen) return false;
         if (this.status[i] === PAUSED) return this.defer(ev);
-        this.timers[i]!.delete(name);
+        // The entry stays: its generation belongs to this event alone, which is now spent, and a
+        // re-arm (the usual next step) overwrites it without a delete and an insert.
         this.stats.timersFired++;
         this.begin(ev.t);
         this.trace.note(this.eventIndex, this.now, T_TIMER, i, -1, name, this.names, -1, this.trace.tag(name));
