@@ -13,8 +13,8 @@ import { runConfig } from '../sim/run.ts';
 import { loadReport, ReportError, type Report } from './report.ts';
 import { formatEntry, formatDuration } from './terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from './html.ts';
+import { UsageError, runCommand } from '../sim/command.ts';
 
-class UsageError extends Error {}
 
 const help = `Usage: npm run report -- FILE [--out OUT.html] [--window-ms N]
 
@@ -145,21 +145,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-// A closed pipe (`... | head`) ends the output, not the program with a stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (e) {
-  if (e instanceof UsageError) {
-    console.error(`report: ${e.message}`);
-    process.exitCode = 2;
-  } else {
-    console.error(`report: internal error: ${e instanceof Error ? e.message : String(e)}`);
-    if (process.env.SIM_DEBUG) console.error(e);
-    process.exitCode = 3;
-  }
-}
+runCommand('report', main);

@@ -23,8 +23,8 @@ import { formatEntry, formatDuration, compactJson } from '../reports/terminal.ts
 import { isValidSeed } from './rng.ts';
 import { runExploreCommand } from './explore/cli.ts';
 import type { ExploreBounds } from './scenario.ts';
+import { UsageError, runCommand } from './command.ts';
 
-class UsageError extends Error {}
 
 const help = `Usage: npm run sim -- [options]
 
@@ -581,24 +581,4 @@ async function replay(file: string, json: boolean, out: string, tail: number): P
   return v ? 1 : 0;
 }
 
-// A closed pipe (`... | head`) ends the output, not the program with a stack trace.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`sim: ${e.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`sim: internal error: ${e instanceof Error ? e.message : String(e)}`);
-      if (process.env.SIM_DEBUG) console.error(e);
-      process.exitCode = 3;
-    }
-  },
-);
+runCommand('sim', main);
