@@ -4,7 +4,7 @@
  *   step(state, input, env) -> { state, effects }
  *
  * Everything a protocol sees of the world arrives as an `Input` or through `Env`; everything it
- * does to the world leaves as an `Effect`. A step must not read `Date`, `Math.random`, timers,
+ * does to the world leaves as an `Effect`. A step must not read the wall clock, a global random source, timers,
  * I/O or module-level mutable state: that is what makes a run replayable from its seed.
  *
  * Effects run in the order they are returned. The kernel may crash a node between two effects of

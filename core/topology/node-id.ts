@@ -15,7 +15,7 @@ const NODE_ID_PATTERN = /^[0-9a-f]{40}$/;
 
 /**
  * A fresh node id from the caller's PRNG (uniform in [0, 1)): one draw per hex digit, so the
- * same stream always yields the same id. Core code never touches Math.random.
+ * same stream always yields the same id. Core code never reads a global random source.
  */
 export function generateNodeId(random: () => number): ClusterNodeId {
   let id = '';
