@@ -8,6 +8,18 @@
  * needs no heal), times are integers of milliseconds, and a partition is a bit mask over the
  * largest cluster, so fast-check can delete events, move them earlier and flatten them one field
  * at a time.
+ *
+ * A target whose bug needs a choreography that independent events hardly ever line up (the
+ * Figure 8 trap of Raft, a voter that restarts between two candidates' requests) gives its
+ * shape a `faults` arbitrary of its own: it replaces the generic schedule (a list of `faultArb`
+ * events) and draws the raw material of that story (partitions that cut a node off with a
+ * minority, crash/restart flickers a few milliseconds apart) as fast-check values, so a failure
+ * still shrinks by deleting pieces, moving them earlier and simplifying their fields. With it,
+ * every kind in `kinds` is switched on in every case: the schedule is the target's to choose,
+ * and the swarm switches would only knock out pieces the story needs. Its events must belong
+ * to those kinds (`kindsOf`), or they drop out like any switched-off fault. Such a schedule often
+ * needs only a few seconds: `phases` then shortens the target's runs, to keep CI cheap.
+ * (properties/raft/story-shapes.ts has two such targets.)
  */
 import fc from 'fast-check';
 import type { NodeId } from '../sim/protocol.ts';
@@ -33,6 +45,17 @@ export interface CaseShape<O extends object = Record<string, unknown>> {
    * them (e.g. false positives bounded by the loss rate); otherwise they are generated.
    */
   networkFor?(options: O): Partial<LinkConditions>;
+  /**
+   * The fault schedule, replacing the generic one (up to `maxFaults` events of `faultArb` over
+   * `maxServers`); every kind in `kinds` is then on in every case. See the header.
+   */
+  readonly faults?: fc.Arbitrary<readonly FaultEvent[]>;
+  /**
+   * The run's faulty and quiet phases, when the target's cases should be shorter than the
+   * scenario's own runs (a target whose schedule needs only a few seconds, to keep CI cheap);
+   * otherwise the scenario's config decides.
+   */
+  readonly phases?: { readonly durationMs: number; readonly quietMs: number };
 }
 
 export interface NetworkCase {
@@ -127,13 +150,15 @@ export function runCaseArb<O extends object>(shape: CaseShape<O>): fc.Arbitrary<
   return fc.record({
     seed: fc.nat({ max: 2 ** 31 - 1 }),
     options: shape.options,
-    enabled: fc.subarray([...shape.kinds]),
+    enabled: shape.faults !== undefined ? fc.constant([...shape.kinds]) : fc.subarray([...shape.kinds]),
     network: fc.record({
       lossRate: fc.integer({ min: 0, max: 20 }).map((p) => p / 100),
       duplicateRate: fc.integer({ min: 0, max: 10 }).map((p) => p / 100),
       latencyMaxMs: fc.integer({ min: 1, max: 30 }),
     }),
-    faults: shape.kinds.length === 0 ? fc.constant([]) : fc.array(faultArb(shape.maxServers, shape.durationMs, shape.kinds), { maxLength: shape.maxFaults ?? 60, size: 'large' }),
+    faults:
+      shape.faults ??
+      (shape.kinds.length === 0 ? fc.constant([]) : fc.array(faultArb(shape.maxServers, shape.durationMs, shape.kinds), { maxLength: shape.maxFaults ?? 60, size: 'large' })),
   });
 }
 
@@ -194,5 +219,6 @@ export function caseConfig<O extends object>(scenario: Scenario, shape: CaseShap
     ...base,
     options: { ...base.options, ...c.options, swarm: { enabled: c.enabled, source: 'property' } },
     faults: [conditions, ...faults],
+    ...(shape.phases !== undefined ? { durationMs: shape.phases.durationMs, quietMs: shape.phases.quietMs } : {}),
   };
 }

@@ -10,14 +10,15 @@
  * What these properties find at fast-check seed 42 (`npm run test:deep -- --scenario raft --runs
  * 300 --bugs --seed 42`): cases to the first failure, then fault events after shrinking.
  *   vote-without-log-check   10 cases, 2 events (leader-completeness)
- *   no-conflict-truncation   35 cases, 3 events (state-machine-safety)
+ *   no-conflict-truncation   15 cases, 2 events (acked-entries-durable)
  *   ignore-higher-term        2 cases, 2 events (raft-liveness)
  *   reply-before-persist     12 cases, 2 events (acked-entries-durable)
- *   apply-before-commit      15 cases, 2 events (state-machine-safety)
+ *   apply-before-commit      35 cases, 4 events (state-machine-safety)
  *   stale-read              107 cases, 2 events (linearizable)
- * Not found in 300 cases, so not listed as targets: commit-previous-term and
- * votedfor-not-persisted, which need a choreography random schedules don't hit (the named
- * scenarios raft-figure8 and raft-vote-restart reach them; see scenarios/raft/stories.ts).
+ * Not found in 300 cases, so not listed as this shape's targets: commit-previous-term and
+ * votedfor-not-persisted, which need a choreography random schedules don't hit. Their targets
+ * are the named scenarios raft-figure8 and raft-vote-restart, with shapes that fix the timing
+ * and draw the story's raw material (properties/raft/story-shapes.ts).
  */
 import fc from 'fast-check';
 import { allFaultKinds } from '../../sim/faults.ts';
