@@ -21,7 +21,7 @@ import type { NodeId } from '../sim/protocol.ts';
 import type { ExploreBounds, RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { RAFT_BUGS, createKvClientProtocol, createKvRaftProtocol, isRaftBug, type KvOp, type RaftCommand, type RaftConfig } from '../core/raft/index.ts';
 import type { KvCommand } from '../core/raft/kv.ts';
-import { kvClientCanonical, raftExploreHooks } from '../core/raft/explore.ts';
+import { kvClientCanonical, kvClientProgress, raftExploreHooks } from '../core/raft/explore.ts';
 import { raftCheckers } from '../properties/raft/invariants.ts';
 
 export interface RaftExploreOptions {
@@ -205,7 +205,7 @@ export function buildRaftExploreWorld(config: RunConfig): World {
   const clients = o.clients.map((c) => {
     const protocol = createKvClientProtocol({ servers: c.servers, requestTimeoutMs: o.requestTimeoutMs, maxAttempts: 3, readMode: 'readIndex' });
     for (const op of c.ops) commands.push({ atMs: 0, node: c.id, command: { type: 'op', op } });
-    return { id: c.id, protocol: { ...protocol, canonical: kvClientCanonical }, faultable: false, role: 'client' };
+    return { id: c.id, protocol: { ...protocol, canonical: kvClientCanonical, progress: kvClientProgress }, faultable: false, role: 'client' };
   });
   return {
     nodes: [...o.servers.map((id) => ({ id, protocol: server, faultable: true, role: 'server' })), ...clients],

@@ -63,8 +63,11 @@ Exhaustive exploration (a bounded model checker over the same step functions; th
   --max-dups N           messages delivered twice
   --max-inflight N       messages in flight per link (a send beyond it is lost, a full buffer)
   --max-commands N       commands of the scenario (client or operator) delivered
+  --max-timers N         timer firings on a path, every node's together (default: any number)
   --time-budget SECONDS  stop after this long (the summary then says the space was not exhausted)
   --dfs                  depth-first instead of breadth-first
+  --guided               worlds that reach a new combination of the nodes' progress (role, term,
+                         log, commit point) first: finds deeper counterexamples, not the shortest
   --symmetry             symmetry reduction over the nodes the scenario declares interchangeable
 
 Exit status: 0 no violation, 1 a violation (a report was written), 2 bad usage or bad input.`;
@@ -123,8 +126,10 @@ async function main(argv: string[]): Promise<number> {
         'max-dups': { type: 'string' },
         'max-inflight': { type: 'string' },
         'max-commands': { type: 'string' },
+        'max-timers': { type: 'string' },
         'time-budget': { type: 'string' },
         dfs: { type: 'boolean' },
+        guided: { type: 'boolean' },
         symmetry: { type: 'boolean' },
       },
       strict: true,
@@ -146,7 +151,7 @@ async function main(argv: string[]): Promise<number> {
   const out = resolve(v.out ?? 'reports/out');
   const json = v.json ?? false;
   const tail = v.tail !== undefined ? parseIntArg(v.tail, '--tail', 1, 1_000_000) : 400;
-  const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'time-budget', 'dfs', 'symmetry'] as const;
+  const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'max-timers', 'time-budget', 'dfs', 'guided', 'symmetry'] as const;
   if (v.explore) {
     for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--explore makes its own schedules: drop --${flag}`);
@@ -163,6 +168,8 @@ async function main(argv: string[]): Promise<number> {
     if (v['max-dups'] !== undefined) bounds.dups = parseIntArg(v['max-dups'], '--max-dups', 0, 1_000);
     if (v['max-inflight'] !== undefined) bounds.inflight = parseIntArg(v['max-inflight'], '--max-inflight', 1, 1_000);
     if (v['max-commands'] !== undefined) bounds.commands = parseIntArg(v['max-commands'], '--max-commands', 0, 30);
+    if (v['max-timers'] !== undefined) bounds.timers = parseIntArg(v['max-timers'], '--max-timers', 0, 1_000_000);
+    if (v.dfs && v.guided) throw new UsageError('--dfs and --guided are two search orders: give one');
     let timeBudgetMs: number | null = null;
     if (v['time-budget'] !== undefined) {
       const text = v['time-budget'];
@@ -170,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
       timeBudgetMs = Number(text) * 1000;
     }
     const seed = v.seed !== undefined ? parseIntArg(v.seed, '--seed', 0) : 0;
-    return runExploreCommand({ scenario, bug, seed, bounds, order: v.dfs ? 'dfs' : 'bfs', symmetry: v.symmetry ?? false, timeBudgetMs, json: v.json ?? false, out: resolve(v.out ?? 'reports/out') });
+    return runExploreCommand({ scenario, bug, seed, bounds, order: v.dfs ? 'dfs' : v.guided ? 'guided' : 'bfs', symmetry: v.symmetry ?? false, timeBudgetMs, json: v.json ?? false, out: resolve(v.out ?? 'reports/out') });
   }
   for (const flag of exploreOnly) if (v[flag] !== undefined) throw new UsageError(`--${flag} is a bound of an exploration: give --explore too`);
   if (v.replay !== undefined) {

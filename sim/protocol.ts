@@ -105,6 +105,13 @@ export interface Protocol<S, M, C, R, O> {
    * explorer compares the records as they are.
    */
   canonicalDisk?(disk: DurableState): unknown;
+  /**
+   * Optional, for the explorer's guided search (`--guided`): the few facts of the state that mark
+   * protocol progress (a role, a term, the terms of the log, a commit point), as a short string.
+   * A world whose nodes' summaries make a combination the search has not met is explored before
+   * worlds that only reorder what it has met. Without it the guided search is breadth-first.
+   */
+  progress?(state: S): string;
 }
 
 /** A protocol with its types erased, as the kernel holds it. */

@@ -170,6 +170,12 @@ export interface ExploreBounds {
   readonly commands: number;
   /** Crashes may also land inside a step, after some of its effects, with the write in flight lost. */
   readonly midStep: boolean;
+  /**
+   * Timer firings on the whole path, every node's together (null: any number). Like a preemption
+   * bound, it keeps the search on paths with few elections and heartbeats, where long message
+   * interleavings fit in the depth.
+   */
+  readonly timers: number | null;
 }
 
 /** How a scenario is explored exhaustively (`npm run sim -- --explore`). */

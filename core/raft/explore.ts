@@ -35,11 +35,13 @@ export function raftExploreHooks(config: RaftConfig): {
   canonical: (state: RaftState<KvState, KvCommand, KvQuery>, nowMs: number) => unknown;
   canonicalDisk: (disk: DurableState) => unknown;
   clone: (state: RaftState<KvState, KvCommand, KvQuery>) => RaftState<KvState, KvCommand, KvQuery>;
+  progress: (state: RaftState<KvState, KvCommand, KvQuery>) => string;
 } {
   const options = resolveRaftOptions(config);
   const leaseMs = options.electionTimeoutMinMs;
   return {
     canonical: (state, nowMs) => raftCanonical(state, nowMs, leaseMs, options.checkQuorum),
+    progress: raftProgress,
     canonicalDisk: raftCanonicalDisk,
     clone: (state) => raftClone(state, kvClone),
   };
@@ -143,6 +145,22 @@ export function raftCanonicalDisk(disk: DurableState): unknown {
  * the client's observations (the checkers' history), never compared, so it changes nothing the
  * client does next. Everything else is kept.
  */
+/**
+ * A Raft server's progress for the explorer's guided search (Protocol.progress): its role, term,
+ * vote, the terms of its log and its commit index; not who it heard from when, nor what a leader
+ * knows of its followers.
+ */
+export function raftProgress(s: RaftState<unknown, unknown, unknown>): string {
+  let terms = '';
+  for (const e of s.log.entries) terms += `${e.term},`;
+  return `${s.role[0]}${s.currentTerm} v${s.votedFor ?? '-'} s${s.log.snapshotIndex}.${s.log.snapshotTerm} [${terms}] c${s.commitIndex}`;
+}
+
+/** A simulated client's progress: the operations it has started, and whether one is under way. */
+export function kvClientProgress(s: KvClientState): string {
+  return `${s.nextOpId}${s.current === null ? '' : '*'}`;
+}
+
 export function kvClientCanonical(s: KvClientState, _nowMs: number): unknown {
   return s.current === null ? s : { ...s, current: { ...s.current, callMs: 0 } };
 }

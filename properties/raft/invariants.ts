@@ -19,6 +19,8 @@
  *   snapshot-installed     (named scenarios that ask for it) a server caught up by InstallSnapshot
  *
  * Checkers only look at nodes whose role is 'server'; they never mutate what they see.
+ * Each has `clone()`: a copy of its state so far, which the explorer (sim/explore) takes for every
+ * world it reaches instead of re-creating the checker from the path's history.
  */
 import type { NodeId } from '../../sim/protocol.ts';
 import type { InvariantChecker, NodeView, WorldView } from '../../sim/scenario.ts';
@@ -50,7 +52,10 @@ const show = (e: EntryId): string => `(index ${e.index}, term ${e.term}, #${e.ha
 
 /** Election Safety: at most one leader can be elected in a given term. */
 export function electionSafety(): InvariantChecker {
-  const leaders = new Map<number, NodeId>();
+  return electionSafetyFrom(new Map());
+}
+
+function electionSafetyFrom(leaders: Map<number, NodeId>): InvariantChecker {
   return {
     name: 'election-safety',
     kind: 'safety',
@@ -61,13 +66,21 @@ export function electionSafety(): InvariantChecker {
       if (other !== undefined && other !== node) return `two leaders in term ${o.term}: ${other} and ${node}`;
       leaders.set(o.term, node);
     },
+    clone() {
+      return electionSafetyFrom(new Map(leaders));
+    },
   };
 }
 
 /** Leader Append-Only: a leader never overwrites or deletes entries in its log; it only appends. */
 export function leaderAppendOnly(): InvariantChecker {
-  /** Per server: its last entry while it leads (term -1: not leading); updated in place, as this runs after every event. */
-  const seen = new Map<NodeId, { term: number; index: number; entryTerm: number; hash: number }>();
+  return leaderAppendOnlyFrom(new Map());
+}
+
+/** Per server: its last entry while it leads (term -1: not leading); updated in place, as this runs after every event. */
+type LastEntrySeen = { term: number; index: number; entryTerm: number; hash: number };
+
+function leaderAppendOnlyFrom(seen: Map<NodeId, LastEntrySeen>): InvariantChecker {
   return {
     name: 'leader-append-only',
     kind: 'safety',
@@ -95,6 +108,9 @@ export function leaderAppendOnly(): InvariantChecker {
         if (mine === undefined) seen.set(n.id, record);
       }
     },
+    clone() {
+      return leaderAppendOnlyFrom(new Map([...seen].map(([id, r]) => [id, { ...r }])));
+    },
   };
 }
 
@@ -120,24 +136,33 @@ export function logMatchingError(a: { id: NodeId; s: ServerState }, b: { id: Nod
  * in all entries up through that index. Compared pairwise every `everyEvents` events and at the end.
  */
 export function logMatching(everyEvents = 250): InvariantChecker {
-  let count = 0;
-  const check = (world: WorldView): string | void => {
-    const all = servers(world);
-    for (let x = 0; x < all.length; x++) {
-      for (let y = x + 1; y < all.length; y++) {
-        const error = logMatchingError(all[x]!, all[y]!);
-        if (error !== null) return error;
-      }
-    }
-  };
+  return logMatchingFrom(everyEvents, 0);
+}
+
+function logMatchingFrom(everyEvents: number, eventsSoFar: number): InvariantChecker {
+  let count = eventsSoFar;
   return {
     name: 'log-matching',
     kind: 'safety',
     afterEvent(world) {
-      if (++count % everyEvents === 0) return check(world);
+      if (++count % everyEvents === 0) return logsMatch(world);
     },
-    atEnd: check,
+    atEnd: logsMatch,
+    clone() {
+      return logMatchingFrom(everyEvents, count);
+    },
   };
+}
+
+/** Every pair of servers' logs, compared. */
+function logsMatch(world: WorldView): string | void {
+  const all = servers(world);
+  for (let x = 0; x < all.length; x++) {
+    for (let y = x + 1; y < all.length; y++) {
+      const error = logMatchingError(all[x]!, all[y]!);
+      if (error !== null) return error;
+    }
+  }
 }
 
 /** Entries the servers reported committed (or applied), by index, with who reported each first. */
@@ -146,6 +171,14 @@ class EntryRecord {
   maxIndex = 0;
 
   constructor(private readonly verb: 'committed' | 'applied') {}
+
+  /** A copy (its entries are never mutated, so they are shared). */
+  clone(): EntryRecord {
+    const copy = new EntryRecord(this.verb);
+    for (const [index, e] of this.entries) copy.entries.set(index, e);
+    copy.maxIndex = this.maxIndex;
+    return copy;
+  }
 
   /** Records a server's entries; returns a conflict with an earlier report, if any. */
   add(node: NodeId, entries: readonly EntryId[]): string | null {
@@ -167,8 +200,11 @@ class EntryRecord {
  * of it from the leader of that term.)
  */
 export function leaderCompleteness(): InvariantChecker {
-  /** index -> the entry, and the earliest term in which a server reported it committed. */
-  const committed = new Map<number, EntryId & { node: NodeId; inTerm: number }>();
+  return leaderCompletenessFrom(new Map());
+}
+
+/** index -> the entry, and the earliest term in which a server reported it committed (records are replaced, never mutated). */
+function leaderCompletenessFrom(committed: Map<number, EntryId & { node: NodeId; inTerm: number }>): InvariantChecker {
   return {
     name: 'leader-completeness',
     kind: 'safety',
@@ -194,6 +230,9 @@ export function leaderCompleteness(): InvariantChecker {
         }
       }
     },
+    clone() {
+      return leaderCompletenessFrom(new Map(committed));
+    },
   };
 }
 
@@ -202,8 +241,10 @@ export function leaderCompleteness(): InvariantChecker {
  * applies (or commits) a different entry at that index.
  */
 export function stateMachineSafety(): InvariantChecker {
-  const committed = new EntryRecord('committed');
-  const applied = new EntryRecord('applied');
+  return stateMachineSafetyFrom(new EntryRecord('committed'), new EntryRecord('applied'));
+}
+
+function stateMachineSafetyFrom(committed: EntryRecord, applied: EntryRecord): InvariantChecker {
   return {
     name: 'state-machine-safety',
     kind: 'safety',
@@ -212,12 +253,18 @@ export function stateMachineSafety(): InvariantChecker {
       if (o?.kind === 'committed') return committed.add(node, o.entries) ?? undefined;
       if (o?.kind === 'applied') return applied.add(node, o.entries) ?? undefined;
     },
+    clone() {
+      return stateMachineSafetyFrom(committed.clone(), applied.clone());
+    },
   };
 }
 
 /** Each server applies index after index with no gap or repeat, except where a snapshot or a restart moves it. */
 export function appliedInOrder(): InvariantChecker {
-  const next = new Map<NodeId, number>();
+  return appliedInOrderFrom(new Map());
+}
+
+function appliedInOrderFrom(next: Map<NodeId, number>): InvariantChecker {
   return {
     name: 'applied-in-order',
     kind: 'safety',
@@ -242,6 +289,9 @@ export function appliedInOrder(): InvariantChecker {
           return;
       }
     },
+    clone() {
+      return appliedInOrderFrom(new Map(next));
+    },
   };
 }
 
@@ -251,7 +301,10 @@ export function appliedInOrder(): InvariantChecker {
  * ever reported (a torn record at the tail was never acknowledged, so never committed).
  */
 export function committedNeverLost(): InvariantChecker {
-  const known = new Map<NodeId, number>();
+  return committedNeverLostFrom(new Map());
+}
+
+function committedNeverLostFrom(known: Map<NodeId, number>): InvariantChecker {
   return {
     name: 'committed-never-lost',
     kind: 'safety',
@@ -275,6 +328,9 @@ export function committedNeverLost(): InvariantChecker {
         default:
           return;
       }
+    },
+    clone() {
+      return committedNeverLostFrom(new Map(known));
     },
   };
 }
@@ -308,6 +364,7 @@ export function ackedEntriesDurable(): InvariantChecker {
         }
       }
     },
+    clone: ackedEntriesDurable, // no state
   };
 }
 
@@ -319,7 +376,15 @@ function nodeById(nodes: readonly NodeView[], id: NodeId): NodeView | undefined 
 
 /** The clients' history is linearizable (checked at the end, within a deterministic search budget). */
 export function linearizable(options: { budget?: number } = {}): InvariantChecker {
-  const observations: KvClientObservation[] = [];
+  return linearizableFrom(options, [], 0);
+}
+
+/**
+ * The clients' observations so far (never mutated, so a copy shares them), and how many of them the
+ * last check saw: the explorer asks at every world, and a step that no client saw needs no new check.
+ */
+function linearizableFrom(options: { budget?: number }, observations: KvClientObservation[], checkedUpTo: number): InvariantChecker {
+  let checked = checkedUpTo;
   return {
     name: 'linearizable',
     kind: 'safety',
@@ -327,13 +392,19 @@ export function linearizable(options: { budget?: number } = {}): InvariantChecke
       if (world.node(node).role === 'client') observations.push(observation as KvClientObservation);
     },
     atEnd() {
+      if (observations.length === checked) return;
+      checked = observations.length;
       const history = kvHistory(observations);
       if (history.operations.length === 0) return;
       const result = checkHistory(history, { budget: options.budget ?? 2_000_000, explainBudget: 200_000 });
       if (result.verdict === 'not-linearizable') {
+        checked = -1; // still not linearizable when asked again
         const why = result.explanation?.text.split('\n').slice(0, 12).join('\n') ?? '';
         return `the clients' history of ${history.operations.length} operations is not linearizable\n${why}`;
       }
+    },
+    clone() {
+      return linearizableFrom(options, observations.slice(), checked);
     },
   };
 }
@@ -345,8 +416,12 @@ export function linearizable(options: { budget?: number } = {}): InvariantChecke
  * configuration (removed ones that never heard so) are left out. The message says what is pending.
  */
 export function raftLiveness(timing: { durationMs: number; quietMs: number }): InvariantChecker {
+  return raftLivenessFrom(timing, null);
+}
+
+function raftLivenessFrom(timing: { durationMs: number; quietMs: number }, targetSoFar: number | null): InvariantChecker {
   const midQuietMs = timing.durationMs + timing.quietMs / 2;
-  let target: number | null = null;
+  let target = targetSoFar;
   return {
     name: 'raft-liveness',
     kind: 'liveness',
@@ -368,6 +443,9 @@ export function raftLiveness(timing: { durationMs: number; quietMs: number }): I
       }
       if (pending.length > 0) return `after the heal, with ${id} leading term ${s.currentTerm}: ${pending.join(', ')}; ${target} was committed by ${midQuietMs} ms`;
     },
+    clone() {
+      return raftLivenessFrom(timing, target);
+    },
   };
 }
 
@@ -376,7 +454,11 @@ export function raftLiveness(timing: { durationMs: number; quietMs: number }): I
  * (InstallSnapshot), so it caught up from a compacted log rather than entry by entry.
  */
 export function snapshotInstalled(node: NodeId): InvariantChecker {
-  let installs = 0;
+  return snapshotInstalledFrom(node, 0);
+}
+
+function snapshotInstalledFrom(node: NodeId, installsSoFar: number): InvariantChecker {
+  let installs = installsSoFar;
   return {
     name: 'snapshot-installed',
     kind: 'liveness',
@@ -388,6 +470,9 @@ export function snapshotInstalled(node: NodeId): InvariantChecker {
       const s = serverState(world.node(node));
       const where = s === null ? 'it is down' : `its log runs from ${s.log.snapshotIndex} to ${lastIndex(s.log)}, commit index ${s.commitIndex}`;
       return `${node} never installed a snapshot from a leader (${where})`;
+    },
+    clone() {
+      return snapshotInstalledFrom(node, installs);
     },
   };
 }

@@ -39,17 +39,39 @@ export class CheckerSet {
   private readonly enders: InvariantChecker[];
   readonly cloneable: boolean;
 
-  constructor(readonly checkers: readonly InvariantChecker[]) {
+  constructor(
+    readonly checkers: readonly InvariantChecker[],
+    /** The set this one copies: its checkers are in the same places, so its partition holds. */
+    like: CheckerSet | null = null,
+  ) {
+    if (like !== null) {
+      // Copies are made for every world explored: rebuild the partition by position, no filtering.
+      this.observers = pick(checkers, like.layout, 0);
+      this.repliers = pick(checkers, like.layout, 1);
+      this.afters = pick(checkers, like.layout, 2);
+      this.enders = pick(checkers, like.layout, 3);
+      this.cloneable = like.cloneable;
+      this.layout = like.layout;
+      return;
+    }
     this.observers = checkers.filter((c) => c.onObservation);
     this.repliers = checkers.filter((c) => c.onReply);
     this.afters = checkers.filter((c) => c.afterEvent);
     // Liveness is judged after a heal and a quiet phase, which an explored world never reaches.
     this.enders = checkers.filter((c) => c.atEnd && c.kind === 'safety');
     this.cloneable = checkers.length > 0 && checkers.every((c) => typeof c.clone === 'function');
+    this.layout = [this.observers, this.repliers, this.afters, this.enders].map((part) => Int32Array.from(part, (c) => checkers.indexOf(c)));
   }
 
+  /** Per part (observers, repliers, afters, enders): the positions of its checkers in `checkers`. */
+  private readonly layout: readonly Int32Array[];
+
+  /** A copy: every checker's `clone()`. */
   clone(): CheckerSet {
-    return new CheckerSet(this.checkers.map((c) => c.clone!()));
+    const from = this.checkers;
+    const copies = new Array<InvariantChecker>(from.length);
+    for (let k = 0; k < from.length; k++) copies[k] = from[k]!.clone!();
+    return new CheckerSet(copies, this);
   }
 
   /** Feeds one call; the first checker that objects, or null. */
@@ -114,4 +136,11 @@ export class FrozenView implements WorldView {
     if (!n) throw new Error(`no node ${id}`);
     return n;
   }
+}
+
+function pick(checkers: readonly InvariantChecker[], layout: readonly Int32Array[], part: number): InvariantChecker[] {
+  const at = layout[part]!;
+  const out = new Array<InvariantChecker>(at.length);
+  for (let k = 0; k < at.length; k++) out[k] = checkers[at[k]!]!;
+  return out;
 }

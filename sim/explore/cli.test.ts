@@ -52,6 +52,10 @@ describe('npm run sim -- --explore', () => {
     expect(text.stdout).toMatch(/unique\s+[\d,]+ worlds/);
     expect(text.stdout).toMatch(/exhausted\s+yes/);
     expect(text.stdout).toContain('ok: no invariant violated');
+    // The guided order and the timer bound, on the command line.
+    const guided = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'votedfor-not-persisted', '--guided', '--max-timers', '4', '--symmetry', '--json', '--out', mkdtempSync(join(tmpdir(), 'explore-cli-'))]);
+    expect(guided.code, guided.stderr).toBe(1);
+    expect(JSON.parse(guided.stdout)).toMatchObject({ order: 'guided', bounds: { timers: 4 }, violations: [{ invariant: 'election-safety' }] });
   });
 
   it('exits 2 with one line naming the bad flag', () => {
@@ -65,6 +69,9 @@ describe('npm run sim -- --explore', () => {
       [['--explore', '--bug', 'nope'], 'has no bug "nope"'],
       [['--depth', '3'], '--depth is a bound of an exploration: give --explore too'],
       [['--symmetry', '--seed', '1'], '--symmetry is a bound of an exploration'],
+      [['--explore', '--max-timers', 'many'], '--max-timers must be a whole number'],
+      [['--explore', '--dfs', '--guided'], '--dfs and --guided are two search orders'],
+      [['--guided'], '--guided is a bound of an exploration'],
     ] as const) {
       const r = sim(['--scenario', 'raft-explore', ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

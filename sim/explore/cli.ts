@@ -27,6 +27,17 @@ export interface ExploreCommand {
 const rel = (p: string) => relative(process.cwd(), p) || p;
 const count = (n: number) => n.toLocaleString('en-US');
 
+function orderName(order: SearchOrder): string {
+  switch (order) {
+    case 'bfs':
+      return 'breadth-first';
+    case 'dfs':
+      return 'depth-first';
+    case 'guided':
+      return 'guided (new progress first)';
+  }
+}
+
 export function describeBounds(b: ExploreBounds): string {
   return [
     `depth ${b.depth}`,
@@ -35,6 +46,7 @@ export function describeBounds(b: ExploreBounds): string {
     `dups ${b.dups}`,
     `inflight ${b.inflight}/link`,
     `commands ${b.commands}`,
+    `timers ${b.timers ?? 'any'}`,
   ].join(', ');
 }
 
@@ -45,14 +57,14 @@ export function runExploreCommand(c: ExploreCommand): number {
   const symmetricNodes = c.symmetry ? (c.scenario.explore?.symmetric?.(configFor(c.scenario, c.seed, c.bug)) ?? []) : [];
   if (c.symmetry && symmetricNodes.length < 2) console.error(`note: scenario ${c.scenario.name} declares no interchangeable nodes${c.bug ? ` with bug ${c.bug}` : ''}: exploring without symmetry reduction`);
   if (!c.json) {
-    console.log(`Exploring ${c.scenario.name}${c.bug ? ` (bug: ${c.bug})` : ''}, ${c.order === 'bfs' ? 'breadth-first' : 'depth-first'}: ${describeBounds(bounds)}`);
+    console.log(`Exploring ${c.scenario.name}${c.bug ? ` (bug: ${c.bug})` : ''}, ${orderName(c.order)}: ${describeBounds(bounds)}`);
   }
   let drawn = false;
   const onProgress = interactive
     ? (p: SearchProgress) => {
         drawn = true;
         const rate = p.unique / Math.max(0.001, p.elapsedMs / 1000);
-        process.stderr.write(`\r\x1b[2K  ${count(p.unique)} worlds (${count(Math.round(rate))}/s), ${count(p.explored)} transitions, depth ${p.depth}, frontier ${count(p.frontier)}, ${(p.elapsedMs / 1000).toFixed(1)} s`);
+        process.stderr.write(`\r\x1b[2K  ${count(p.unique)} worlds (${count(Math.round(rate))}/s), ${count(p.explored)} transitions, depth ${p.depth}${c.order === 'guided' ? `, cost ${p.cost}` : ''}, frontier ${count(p.frontier)}, ${(p.elapsedMs / 1000).toFixed(1)} s`);
       }
     : undefined;
   const outcome = exploreScenario(c.scenario, {
@@ -130,7 +142,7 @@ function printSummary(o: ExploreOutcome): void {
   const v = o.violation;
   const rows: [string, string][] = [
     ['scenario', `${o.scenario}${o.bug ? `  (bug: ${o.bug})` : ''}, seed ${o.seed}`],
-    ['search', `${o.order === 'bfs' ? 'breadth-first' : 'depth-first'}, symmetry ${o.symmetry ? `over ${o.symmetricNodes.join(', ')}` : 'off'}`],
+    ['search', `${orderName(o.order)}, symmetry ${o.symmetry ? `over ${o.symmetricNodes.join(', ')}` : 'off'}`],
     ['bounds', describeBounds(o.bounds)],
     ['explored', `${count(o.explored)} transitions`],
     ['unique', `${count(o.unique)} worlds`],

@@ -45,6 +45,22 @@ describe('the explorer on a toy protocol', () => {
     }
   });
 
+  it('guided, without progress summaries (the toy has none), searches breadth-first: the same shortest paths', () => {
+    for (const [scenario, bounds] of [[reorder, {}], [fifo, { drops: 1 }], [writes, { crashes: 1, midStep: true }]] as const) {
+      const bug = scenario === writes ? 'reply-first' : null;
+      const bfs = exploreScenario(scenario, { bounds, bug });
+      const guided = exploreScenario(scenario, { order: 'guided', bounds, bug });
+      expect(guided.order).toBe('guided');
+      expect(guided.violation!.path).toEqual(bfs.violation!.path);
+      expect(guided.violation!.replay!.same).toBe(true);
+    }
+  });
+
+  it('bounds timer firings: with none allowed the toy never sends, so nothing can go wrong', () => {
+    expect(exploreScenario(reorder, { bounds: { timers: 0 } })).toMatchObject({ exhausted: true, violation: null, unique: 1 });
+    expect(exploreScenario(reorder, { bounds: { timers: 1 } }).violation).toMatchObject({ invariant: 'a-before-b', depth: 2 });
+  });
+
   it('respects its bounds: without the fault the bug needs, the bounded space is exhausted with no violation', () => {
     // FIFO, no drops: b never arrives before a. No duplicates: a arrives once.
     const none = exploreScenario(fifo);

@@ -4,13 +4,22 @@
  * running the scenario's checkers in every new world.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { ExploreBounds } from '../scenario.ts';
+import { runInNewContext } from 'node:vm';
 import { CheckerSet, type CheckerCall, type Finding } from './checkers.ts';
 import { HashSet64 } from './hash.ts';
 import type { Model, XWorld } from './model.ts';
 
-export type SearchOrder = 'bfs' | 'dfs';
+/**
+ * bfs: breadth-first, the first violation found is one of the shortest. dfs: depth-first, memory
+ * for one path. guided: best-first on novelty, for counterexamples deeper than breadth-first
+ * reaches: a world whose nodes' progress summaries (Protocol.progress) make a combination not met
+ * before costs nothing to reach, any other world one more than its parent; worlds are expanded in
+ * order of cost, breadth-first within a cost (the idea of width-based search in planning:
+ * Lipovetzky and Geffner, "Best-First Width Search", AAAI 2017). Every world within the bounds is
+ * still reached before the search says the space is exhausted; only the order differs.
+ */
+export type SearchOrder = 'bfs' | 'dfs' | 'guided';
 
 export interface SearchOptions {
   readonly order: SearchOrder;
@@ -36,6 +45,8 @@ export interface SearchProgress {
   readonly depth: number;
   /** Worlds waiting (BFS queue or DFS stack). */
   readonly frontier: number;
+  /** Guided search: the cost (steps that met nothing new) of the worlds being expanded now; 0 otherwise. */
+  readonly cost: number;
   readonly elapsedMs: number;
 }
 
@@ -80,6 +91,7 @@ class Search {
   private maxDepth = 0;
   private atDepthBound = 0;
   private depthNow = 0;
+  private costNow = 0;
   private frontier = 0;
   private stepMs = 0;
   private hashMs = 0;
@@ -114,6 +126,7 @@ class Search {
     } else {
       if (set.cloneable) root.checkers = set;
       if (this.options.order === 'bfs') this.bfs(root);
+      else if (this.options.order === 'guided') this.guided(root);
       else this.dfs(root);
     }
     const p = this.options.profile === true;
@@ -151,6 +164,59 @@ class Search {
       for (let k = 0; k < children.length; k++) {
         const child = children[k]!;
         if (this.visit(w, child, -1)) queue.push(child);
+        if (this.stop !== null) return;
+      }
+      w.checkers = null;
+      if (this.tick()) return;
+    }
+  }
+
+  private guided(root: XWorld): void {
+    const met = new Set<string>([this.model.progressOf(root)]);
+    /** Per cost: the worlds waiting, first in first out from `heads[cost]`. */
+    const buckets: XWorld[][] = [[root]];
+    const heads: number[] = [0];
+    let waiting = 1;
+    for (let cost = 0; cost < buckets.length; ) {
+      let queue = buckets[cost]!;
+      let head = heads[cost]!;
+      if (head >= queue.length) {
+        buckets[cost] = [];
+        cost++;
+        continue;
+      }
+      const w = queue[head]!;
+      queue[head++] = undefined as unknown as XWorld;
+      if (head > 65536 && head * 2 > queue.length) {
+        queue = buckets[cost] = queue.slice(head);
+        head = 0;
+      }
+      heads[cost] = head;
+      waiting--;
+      this.depthNow = w.depth;
+      this.frontier = waiting;
+      this.costNow = cost;
+      if (w.depth >= this.bounds.depth) {
+        this.atDepthBound++;
+        w.checkers = null;
+        continue;
+      }
+      const children = this.expand(w);
+      for (let k = 0; k < children.length; k++) {
+        const child = children[k]!;
+        // A world met before at a greater depth is met again: its successors were cut by the depth bound.
+        if (this.visit(w, child, child.depth)) {
+          const key = this.model.progressOf(child);
+          const novel = !met.has(key);
+          if (novel) met.add(key);
+          const c = novel ? cost : cost + 1;
+          if (c === buckets.length) {
+            buckets.push([]);
+            heads.push(0);
+          }
+          buckets[c]!.push(child);
+          waiting++;
+        }
         if (this.stop !== null) return;
       }
       w.checkers = null;
@@ -204,7 +270,7 @@ class Search {
   }
 
   /**
-   * A child world: new? Then run the checkers in it. `revisitBelow` >= 0 (DFS): a world seen
+   * A child world: new? Then run the checkers in it. `revisitBelow` >= 0 (depth-first, guided): a world seen
    * before at a greater depth counts as new (its successors were cut off by the depth bound).
    */
   private visit(parent: XWorld, child: XWorld, revisitBelow: number): boolean {
@@ -232,7 +298,10 @@ class Search {
       this.found(child, finding);
       return false;
     }
-    if (set.cloneable) child.checkers = set;
+    // Depth-first, the child is expanded next: it keeps its checkers (at most one set per level of
+    // the stack). Breadth-first, a world waits in the queue; holding a set for each would triple
+    // the memory, so a world's set is made again when it is expanded (see checkersFor).
+    if (set.cloneable && this.options.order === 'dfs') child.checkers = set;
     if (this.options.maxWorlds != null && this.visited.size >= this.options.maxWorlds) this.stop = 'world-limit';
     return true;
   }
@@ -262,7 +331,13 @@ class Search {
     if (finding !== null) {
       throw new Error(`explorer: replaying the path to a world made ${finding.invariant} object (${finding.message}), which it did not the first time: a checker is not deterministic`);
     }
-    return set;
+    if (!set.cloneable) return set;
+    // Asked at the parent's world once more (it answered nothing there the first time), so that a
+    // checker that remembers what it has judged (linearizable) need not judge it again per child.
+    set.end(this.model.viewOf(parent.now, parent.events, parent.slots));
+    // Made once for the parent, copied for each of its new children (dropped once it is expanded).
+    parent.checkers = set;
+    return set.clone();
   }
 
   private pathOf: XWorld | null = null;
@@ -292,7 +367,7 @@ class Search {
     }
     if (this.options.onProgress && now >= this.nextProgress) {
       this.nextProgress = now + (this.options.progressEveryMs ?? 500);
-      this.options.onProgress({ explored: this.explored, unique: this.visited.size, depth: this.depthNow, frontier: this.frontier, elapsedMs: now - this.started });
+      this.options.onProgress({ explored: this.explored, unique: this.visited.size, depth: this.depthNow, frontier: this.frontier, cost: this.costNow, elapsedMs: now - this.started });
     }
     return false;
   }

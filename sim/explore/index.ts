@@ -20,7 +20,7 @@ export { directedConfig, directedScheduleError, pathFaults } from './directed.ts
 export type { SearchOrder, SearchProgress, SearchResult, StopReason } from './explorer.ts';
 
 /** Bounds when neither the scenario nor the command line sets them. */
-export const DEFAULT_BOUNDS: ExploreBounds = { depth: 12, crashes: 0, drops: 0, dups: 0, inflight: 2, commands: 1, midStep: false };
+export const DEFAULT_BOUNDS: ExploreBounds = { depth: 12, crashes: 0, drops: 0, dups: 0, inflight: 2, commands: 1, midStep: false, timers: null };
 
 export interface ExploreOptions {
   /** The config seed (scenarios draw their shape from it); default 0. */

@@ -133,6 +133,8 @@ export class XWorld {
     readonly drops: number,
     readonly dups: number,
     readonly commandsUsed: number,
+    /** Timers fired so far (counted against the timer bound). */
+    readonly fired: number,
     readonly nextMsgId: number,
     readonly nextArm: number,
     /** Kernel events so far on the path here (what `eventIndex` would be). */
@@ -177,6 +179,23 @@ export class Model {
   private readonly linkSeen: Uint8Array;
   private readonly commandHashes: Int32Array;
   private readonly hasCanonical: boolean[];
+  /** Whether some node's protocol summarises its progress (for the guided search). */
+  readonly guided: boolean;
+
+  /**
+   * The world's progress as the guided search compares it: per node, its status and its
+   * protocol's `progress` summary (nothing without one).
+   */
+  progressOf(w: XWorld): string {
+    let key = '';
+    for (let i = 0; i < this.n; i++) {
+      const slot = w.slots[i]!;
+      const summarise = this.protocols[i]!.progress;
+      key += slot.status === UP ? (summarise !== undefined ? summarise(slot.state) : '') : 'down';
+      key += '|';
+    }
+    return key;
+  }
   /** Symmetry reduction: per permutation of the interchangeable nodes, where node i goes (the identity first); or null. */
   readonly perms: readonly { readonly slot: Int32Array }[] | null;
   private readonly permHasher: PermutationHasher | null;
@@ -197,6 +216,7 @@ export class Model {
     this.protocols = specs.map((s) => s.protocol);
     this.faultable = specs.map((s) => s.faultable);
     this.hasCanonical = specs.map((s) => typeof s.protocol.canonical === 'function');
+    this.guided = specs.some((s) => typeof s.protocol.progress === 'function');
     this.index = new Map(this.names.map((id, i) => [id, i]));
     this.commands = world.commands;
     this.commandNode = Int32Array.from(world.commands, (c) => this.indexOf(c.node));
@@ -276,7 +296,7 @@ export class Model {
     }
     if (this.commands.length > 30) throw new Error(`explorer: at most 30 commands in a world, this one has ${this.commands.length}`);
     const left = this.commands.length === 0 ? 0 : (2 ** this.commands.length - 1) | 0;
-    const root = new XWorld(0, slots, inflight, left, 0, 0, 0, 0, nextMsgId, nextArm, 0, 0, null, null, SHAPE_ROOT, null, null, null);
+    const root = new XWorld(0, slots, inflight, left, 0, 0, 0, 0, 0, nextMsgId, nextArm, 0, 0, null, null, SHAPE_ROOT, null, null, null);
     this.rootCalls = calls;
     return root;
   }
@@ -349,7 +369,7 @@ export class Model {
       }
       if (w.drops < b.drops) out.push(this.drop(w, m));
     }
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && (b.timers === null || w.fired < b.timers); i++) {
       const slot = slots[i]!;
       if (slot.status !== UP) continue;
       for (const timer of slot.timers) {
@@ -380,6 +400,7 @@ export class Model {
     let left = w.commandsLeft;
     let dups = w.dups;
     let commandsUsed = w.commandsUsed;
+    let fired = w.fired;
     switch (choice.type) {
       case 'deliver':
         if (choice.keep) dups++;
@@ -387,6 +408,7 @@ export class Model {
         break;
       case 'timer':
         timers = timers.filter((x) => x.name !== choice.name);
+        fired++;
         break;
       case 'command':
         left &= ~(1 << choice.index);
@@ -402,7 +424,7 @@ export class Model {
     } catch (e) {
       const what = e instanceof Error ? e.message : String(e);
       const thrown: Finding = { invariant: 'kernel:step-threw', kind: 'crash', message: `${this.names[i]} threw while handling ${input.type}: ${what}` };
-      out.push(new XWorld(t, w.slots, inflight, left, w.crashes, w.drops, dups, commandsUsed, w.nextMsgId, w.nextArm, w.events, w.depth + 1, w, choice, SHAPE_NONE, null, null, thrown));
+      out.push(new XWorld(t, w.slots, inflight, left, w.crashes, w.drops, dups, commandsUsed, fired, w.nextMsgId, w.nextArm, w.events, w.depth + 1, w, choice, SHAPE_NONE, null, null, thrown));
       return;
     }
     if (this.verifyClones) this.checkUnchanged(i, slot.state);
@@ -411,7 +433,7 @@ export class Model {
     {
       const r = this.applyEffects(base, i, result.state, effects, effects.length, t, inflight, w.nextMsgId, w.nextArm);
       const slots = replace(w.slots, i, r.slot);
-      out.push(new XWorld(t, slots, r.inflight, left, w.crashes, w.drops, dups, commandsUsed, r.nextMsgId, r.nextArm, w.events + 1, w.depth + 1, w, choice, SHAPE_STEP, r.pending, null, null));
+      out.push(new XWorld(t, slots, r.inflight, left, w.crashes, w.drops, dups, commandsUsed, fired, r.nextMsgId, r.nextArm, w.events + 1, w.depth + 1, w, choice, SHAPE_STEP, r.pending, null, null));
     }
     // Crashes landing inside the step: after `landing` effects, the write in flight lost. Landing
     // after a timer effect is the same as landing before it (a crash clears the timers), and
@@ -424,29 +446,29 @@ export class Model {
       const slots = replace(w.slots, i, new Slot(DOWN, undefined, r.slot.disk, [], slot.incarnation));
       // Two kernel events: the crash fault (armed), then the step it lands in.
       const crashIn: Choice = { type: 'crashIn', node: i, landing, event: choice };
-      out.push(new XWorld(t, slots, r.inflight, left, w.crashes + 1, w.drops, dups, commandsUsed, r.nextMsgId, r.nextArm, w.events + 2, w.depth + 1, w, crashIn, SHAPE_CRASH_IN, r.pending, r.slot, null));
+      out.push(new XWorld(t, slots, r.inflight, left, w.crashes + 1, w.drops, dups, commandsUsed, fired, r.nextMsgId, r.nextArm, w.events + 2, w.depth + 1, w, crashIn, SHAPE_CRASH_IN, r.pending, r.slot, null));
     }
   }
 
   /** A message that reaches a node that is down: lost (a kernel event, like its 'drop' note). */
   private lost(w: XWorld, m: Msg, t: number): XWorld {
-    return new XWorld(t, w.slots, without(w.inflight, m.id), w.commandsLeft, w.crashes, w.drops, w.dups, w.commandsUsed, w.nextMsgId, w.nextArm, w.events + 1, w.depth + 1, w, { type: 'deliver', msg: m.id, keep: false }, SHAPE_AFTER, null, null, null);
+    return new XWorld(t, w.slots, without(w.inflight, m.id), w.commandsLeft, w.crashes, w.drops, w.dups, w.commandsUsed, w.fired, w.nextMsgId, w.nextArm, w.events + 1, w.depth + 1, w, { type: 'deliver', msg: m.id, keep: false }, SHAPE_AFTER, null, null, null);
   }
 
   private commandLost(w: XWorld, k: number, t: number): XWorld {
     const left = w.commandsLeft & ~(1 << k);
-    return new XWorld(t, w.slots, w.inflight, left, w.crashes, w.drops, w.dups, w.commandsUsed + 1, w.nextMsgId, w.nextArm, w.events + 1, w.depth + 1, w, { type: 'command', index: k }, SHAPE_AFTER, null, null, null);
+    return new XWorld(t, w.slots, w.inflight, left, w.crashes, w.drops, w.dups, w.commandsUsed + 1, w.fired, w.nextMsgId, w.nextArm, w.events + 1, w.depth + 1, w, { type: 'command', index: k }, SHAPE_AFTER, null, null, null);
   }
 
   /** The network loses a message (no kernel event: in the replay it is simply never delivered). */
   private drop(w: XWorld, m: Msg): XWorld {
-    return new XWorld(w.now, w.slots, without(w.inflight, m.id), w.commandsLeft, w.crashes, w.drops + 1, w.dups, w.commandsUsed, w.nextMsgId, w.nextArm, w.events, w.depth + 1, w, { type: 'drop', msg: m.id }, SHAPE_NONE, null, null, null);
+    return new XWorld(w.now, w.slots, without(w.inflight, m.id), w.commandsLeft, w.crashes, w.drops + 1, w.dups, w.commandsUsed, w.fired, w.nextMsgId, w.nextArm, w.events, w.depth + 1, w, { type: 'drop', msg: m.id }, SHAPE_NONE, null, null, null);
   }
 
   private crash(w: XWorld, i: number): XWorld {
     const slot = w.slots[i]!;
     const slots = replace(w.slots, i, new Slot(DOWN, undefined, slot.disk, [], slot.incarnation));
-    return new XWorld(w.now, slots, w.inflight, w.commandsLeft, w.crashes + 1, w.drops, w.dups, w.commandsUsed, w.nextMsgId, w.nextArm, w.events + 1, w.depth + 1, w, { type: 'crash', node: i }, SHAPE_AFTER, null, null, null);
+    return new XWorld(w.now, slots, w.inflight, w.commandsLeft, w.crashes + 1, w.drops, w.dups, w.commandsUsed, w.fired, w.nextMsgId, w.nextArm, w.events + 1, w.depth + 1, w, { type: 'crash', node: i }, SHAPE_AFTER, null, null, null);
   }
 
   private restart(w: XWorld, i: number): XWorld {
@@ -463,12 +485,12 @@ export class Model {
     } catch (e) {
       const what = e instanceof Error ? e.message : String(e);
       const thrown: Finding = { invariant: 'kernel:step-threw', kind: 'crash', message: `${this.names[i]} threw while handling start: ${what}` };
-      return new XWorld(t, w.slots, w.inflight, w.commandsLeft, w.crashes, w.drops, w.dups, w.commandsUsed, w.nextMsgId, w.nextArm, w.events, w.depth + 1, w, choice, SHAPE_NONE, null, null, thrown);
+      return new XWorld(t, w.slots, w.inflight, w.commandsLeft, w.crashes, w.drops, w.dups, w.commandsUsed, w.fired, w.nextMsgId, w.nextArm, w.events, w.depth + 1, w, choice, SHAPE_NONE, null, null, thrown);
     }
     const base = new Slot(UP, undefined, slot.disk, [], slot.incarnation + 1);
     const r = this.applyEffects(base, i, result.state, result.effects, result.effects.length, t, w.inflight, w.nextMsgId, w.nextArm);
     const slots = replace(w.slots, i, r.slot);
-    return new XWorld(t, slots, r.inflight, w.commandsLeft, w.crashes, w.drops, w.dups, w.commandsUsed, r.nextMsgId, r.nextArm, w.events + 1, w.depth + 1, w, choice, SHAPE_STEP, r.pending, null, null);
+    return new XWorld(t, slots, r.inflight, w.commandsLeft, w.crashes, w.drops, w.dups, w.commandsUsed, w.fired, r.nextMsgId, r.nextArm, w.events + 1, w.depth + 1, w, choice, SHAPE_STEP, r.pending, null, null);
   }
 
   /** Applies `effects[0..upTo)` of node i's step as the kernel applies them (the rest never happen). */
@@ -665,6 +687,11 @@ export class Model {
     b = mix32(mix32(b, c2), w.drops);
     a = mix32(mix32(a, w.dups), w.commandsUsed);
     b = mix32(mix32(b, w.commandsUsed), w.dups);
+    // Timers fired count only against a bound (unbounded, worlds that differ in it alone are one).
+    if (this.bounds.timers !== null) {
+      a = mix32(a, w.fired);
+      b = mix32(b, w.fired ^ 0x3c6ef372);
+    }
     w.h1 = fmix32(a);
     w.h2 = fmix32(b ^ 0x510e527f);
   }

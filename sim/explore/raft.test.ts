@@ -98,6 +98,55 @@ describe('the explorer finds known Raft bugs with shortest counterexamples the k
   }
 });
 
+describe("Raft's checkers cloned at every step judge as checkers fed the whole path", () => {
+  for (const [bug, steps] of Object.entries(raftExplorePaths)) {
+    it(`along the ${bug} counterexample: same finding at the same step, and a clone never changes its original`, () => {
+      const model = new Model(raftExploreScenario, configFor(raftExploreScenario, 0, bug), resolveBounds(raftExploreScenario, bug), null);
+      const end = followPath(model, steps).world;
+      const path: XWorld[] = [];
+      for (let w: XWorld | null = end; w !== null; w = w.parent) path.unshift(w);
+      const whole = model.freshCheckers();
+      let cloned = model.freshCheckers();
+      expect(cloned.cloneable).toBe(true);
+      let found = 0;
+      for (const w of path) {
+        const view = model.viewOf(w.now, w.events, w.slots);
+        const expected = whole.feedAll(model.callsOf(w)) ?? whole.end(view);
+        const original = cloned;
+        cloned = original.clone();
+        const got = cloned.feedAll(model.callsOf(w)) ?? cloned.end(view);
+        expect(got).toEqual(expected);
+        if (got !== null) {
+          found++;
+          expect(w).toBe(end);
+          // The original, which never saw this step, still finds nothing where it stands.
+          const before = w.parent!;
+          expect(original.end(model.viewOf(before.now, before.events, before.slots))).toBeNull();
+        }
+      }
+      expect(found).toBe(1);
+    });
+  }
+});
+
+describe('the guided search on Raft (best-first on new progress)', () => {
+  it('reaches exactly the worlds breadth-first reaches, only in another order', () => {
+    for (const symmetry of [false, true]) {
+      const bfs = exploreScenario(raftExploreScenario, { bounds: { depth: 6 }, symmetry });
+      const guided = exploreScenario(raftExploreScenario, { bounds: { depth: 6 }, symmetry, order: 'guided' });
+      expect(guided).toMatchObject({ exhausted: true, violation: null, unique: bfs.unique, maxDepth: 6 });
+    }
+  });
+
+  it('finds a bug in fewer worlds than breadth-first, with a path the kernel replays', () => {
+    const bfs = exploreScenario(raftExploreScenario, { bug: 'votedfor-not-persisted', symmetry: true });
+    const guided = exploreScenario(raftExploreScenario, { bug: 'votedfor-not-persisted', symmetry: true, order: 'guided' });
+    expect(guided.violation).toMatchObject({ invariant: 'election-safety', replay: { same: true } });
+    expect(guided.violation!.depth).toBeGreaterThanOrEqual(bfs.violation!.depth); // breadth-first's is a shortest one
+    expect(guided.unique).toBeLessThan(bfs.unique / 2);
+  });
+});
+
 /**
  * The bugs whose counterexamples are too deep to search exhaustively in a test (20 steps and more;
  * the benchmark gives them minutes): the model has them, step by step, and the kernel replays them.
