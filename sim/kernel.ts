@@ -10,10 +10,7 @@
 import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId, Rng } from './protocol.ts';
 import type { DirectedSchedule, InvariantChecker, NodeStatus, NodeView, RunConfig, World, WorldView } from './scenario.ts';
 import type { FaultEvent } from './faults.ts';
-import { sampleLatencyMs, type LinkConditions } from './network.ts';
-
-// Hot-path imports bound to locals: tsx compiles a call of an imported function into a getter call.
-const sampleLatency = sampleLatencyMs;
+import { LinkModel, type LinkConditions } from './network.ts';
 import { Stream } from './rng.ts';
 import { EventHeap } from './heap.ts';
 import { Trace, canonicalJson, hashString, traceCode, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
@@ -161,7 +158,8 @@ class StopRun extends Error {}
 interface LinkState {
   readonly index: number;
   readonly rng: Stream;
-  conditions: LinkConditions;
+  /** The link's conditions (current as of `epoch`), compiled for the per-message path. */
+  model: LinkModel;
   epoch: number;
   /** Latest arrival time scheduled on the link, for FIFO links. */
   lastArrival: number;
@@ -211,6 +209,8 @@ class Kernel {
   private readonly faultRng: Stream;
   private readonly baseConditions: LinkConditions;
   private currentConditions: LinkConditions;
+  /** `currentConditions` compiled, shared by every link without an override. */
+  private currentModel: LinkModel;
   private readonly overrides = new Map<number, Partial<LinkConditions>>();
   /** Link conditions set by `network` fault events that name links; cleared by the final heal. */
   private readonly faultOverrides = new Map<number, Partial<LinkConditions>>();
@@ -228,11 +228,13 @@ class Kernel {
   private readonly blocked: Uint8Array;
   private readonly pendingCrash: ((FaultEvent & { type: 'crash' }) | undefined)[];
   private readonly index: Map<NodeId, number>;
-  private readonly lastTarget: (NodeId | undefined)[];
+  private readonly lastTarget: NodeId[];
   private readonly lastTargetIndex: Int32Array;
   private readonly heap = new EventHeap<Ev>();
   private readonly trace: Trace;
   private readonly view: LiveWorldView;
+  /** `view.nodes`, one load nearer. */
+  private readonly nodeViews: readonly LiveNodeView[];
   private readonly checkers: readonly InvariantChecker[];
   private readonly afterEventCheckers: readonly InvariantChecker[];
   private readonly observationCheckers: readonly InvariantChecker[];
@@ -283,10 +285,13 @@ class Kernel {
     this.faultRng = new Stream(config.seed, 'faults/runtime');
     this.baseConditions = config.network.base;
     this.currentConditions = this.baseConditions;
+    this.currentModel = new LinkModel(this.baseConditions);
     const index = new Map(this.names.map((id, i) => [id, i]));
     this.index = index;
-    this.lastTarget = new Array(n).fill(undefined);
-    this.lastTargetIndex = new Int32Array(n);
+    // Each node starts out having "last sent" to itself: a true mapping, and a string from the
+    // start (an undefined here would make every later comparison a generic one).
+    this.lastTarget = this.names.slice();
+    this.lastTargetIndex = Int32Array.from(this.names, (_, i) => i);
     for (const o of config.network.overrides ?? []) {
       const from = index.get(o.from);
       const to = index.get(o.to);
@@ -300,6 +305,7 @@ class Kernel {
     this.forgeries = config.faults.some((f) => f.type === 'forge');
     this.trace = new Trace(options.trace ?? null);
     this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(s.id, s.role, this.disks[i]!)));
+    this.nodeViews = this.view.nodes;
     this.checkers = world.checkers;
     this.afterEventCheckers = world.checkers.filter((c) => c.afterEvent);
     this.observationCheckers = world.checkers.filter((c) => c.onObservation);
@@ -379,7 +385,8 @@ class Kernel {
       if (ev === undefined) return;
       this.now = ev.t;
       this.view.nowMs = ev.t;
-      const counted = this.dispatch(ev);
+      // Deliveries are most events: their call is direct, not through the switch over every kind.
+      const counted = ev.kind === DELIVER ? this.deliver(ev) : this.dispatch(ev);
       // An event waiting for a paused node is still in use; any other is spent once dispatched.
       if (this.kept === ev) this.kept = null;
       else {
@@ -466,23 +473,24 @@ class Kernel {
   private deliver(ev: Ev): boolean {
     const to = ev.node;
     const from = ev.peer;
-    if (this.status[to] === PAUSED) return this.defer(ev);
+    if (this.status[to] !== UP || this.blocked[from * this.n + to] !== 0) return this.undeliverable(ev);
     this.begin(ev.t);
-    if (this.status[to] === DOWN) {
-      this.stats.messagesDropped++;
-      this.note('drop', to, from, 'target down', ev.msg);
-      return true;
-    }
-    if (this.blocked[from * this.n + to] !== 0) {
-      this.stats.messagesDropped++;
-      this.note('drop', to, from, 'partition', ev.msg);
-      return true;
-    }
     this.stats.messagesDelivered++;
     // Only an attacker needs the last message of a link; don't pay for it on every delivery otherwise.
     if (this.forgeries) this.link(from * this.n + to).lastDelivered = ev.data;
     this.trace.note(this.eventIndex, this.now, T_DELIVER, to, from, ev.data, this.names, ev.msg, ev.gen);
     this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
+    return true;
+  }
+
+  /** A message for a node that is paused (it waits), down or cut off (it is dropped). */
+  private undeliverable(ev: Ev): boolean {
+    const to = ev.node;
+    const from = ev.peer;
+    if (this.status[to] === PAUSED) return this.defer(ev);
+    this.begin(ev.t);
+    this.stats.messagesDropped++;
+    this.note('drop', to, from, this.status[to] === DOWN ? 'target down' : 'partition', ev.msg);
     return true;
   }
 
@@ -557,9 +565,11 @@ class Kernel {
   private boot(i: number): void {
     const env = this.envs[i]!;
     env.nowMs = this.localTime(i);
-    this.states[i] = this.protocols[i]!.init(this.names[i]!, env);
+    const state = this.protocols[i]!.init(this.names[i]!, env);
+    this.states[i] = state;
     this.status[i] = UP;
     const view = this.view.nodes[i]!;
+    view.state = state;
     view.status = 'up';
     view.incarnation = this.incarnation[i]!;
     const disk = this.disks[i]!;
@@ -574,21 +584,39 @@ class Kernel {
     let effects: readonly Effect<unknown, unknown, unknown>[];
     try {
       const result = this.protocols[i]!.step(this.states[i], input, env);
-      this.states[i] = result.state;
-      this.view.nodes[i]!.state = result.state;
+      const state = result.state;
+      // A step that kept its state object needs no stores (and no write barriers).
+      if (state !== this.states[i]) {
+        this.states[i] = state;
+        this.nodeViews[i]!.state = state;
+      }
       effects = result.effects;
     } catch (e) {
-      if (e instanceof StopRun) throw e;
-      const what = e instanceof Error ? e.message : String(e);
-      this.fail('kernel:step-threw', 'crash', `${this.names[i]} threw while handling ${input.type}: ${what}`);
+      this.stepThrew(i, input, e);
     }
-    const pending = this.pendingCrash[i];
-    if (pending === undefined) {
-      for (let k = 0; k < effects.length; k++) this.apply(i, effects[k]!);
-      return;
+    // The effects loop is the hot path; the rest of a step's handling is kept out of line so
+    // that this stays small enough to be inlined into the deliveries.
+    if (this.pendingCrash[i] !== undefined) return this.crashMidStep(i, effects);
+    for (let k = 0; k < effects.length; k++) {
+      const effect = effects[k]!;
+      // Sends are most effects: a direct call, not through the switch over every kind.
+      if (effect.type === 'send') this.send(i, effect.to, effect.message);
+      else this.apply(i, effect);
     }
-    // A mid-step crash: pick the effect it lands before. With a write fault, land on a write
-    // when the step has one, since that's the fault being asked for.
+  }
+
+  private stepThrew(i: number, input: Input<unknown, unknown>, e: unknown): never {
+    if (e instanceof StopRun) throw e;
+    const what = e instanceof Error ? e.message : String(e);
+    this.fail('kernel:step-threw', 'crash', `${this.names[i]} threw while handling ${input.type}: ${what}`);
+  }
+
+  /**
+   * A mid-step crash: pick the effect it lands before. With a write fault, land on a write when
+   * the step has one, since that's the fault being asked for.
+   */
+  private crashMidStep(i: number, effects: readonly Effect<unknown, unknown, unknown>[]): void {
+    const pending = this.pendingCrash[i]!;
     const writes: number[] = [];
     for (let k = 0; k < effects.length; k++) if (effects[k]!.type === 'persist') writes.push(k);
     const fault = pending.writeFault ?? 'none';
@@ -665,10 +693,7 @@ class Kernel {
 
   private send(from: number, toId: NodeId, message: unknown): void {
     // Most sends go where the sender's last one went: skip the map lookup then.
-    const to = this.lastTarget[from] === toId ? this.lastTargetIndex[from]! : (this.index.get(toId) ?? -1);
-    this.lastTarget[from] = toId;
-    this.lastTargetIndex[from] = to;
-    if (to < 0) throw new Error(`${this.names[from]} sent to an unknown node ${JSON.stringify(toId)}`);
+    const to = this.lastTarget[from] === toId ? this.lastTargetIndex[from]! : this.targetOf(from, toId);
     const msg = this.nextMsgId++;
     this.stats.messagesSent++;
     // The message's fingerprint is computed once and travels with it (in `gen`) to its delivery.
@@ -676,19 +701,29 @@ class Kernel {
     this.trace.note(this.eventIndex, this.now, T_SEND, from, to, message, this.names, msg, tag);
     if (this.directed !== null) return this.sendDirected(from, to, message, msg, tag);
     const link = this.link(from * this.n + to);
-    const c = this.conditions(link);
+    const model = link.epoch === this.conditionsEpoch ? link.model : this.refreshModel(link);
     const rng = link.rng;
-    if (rng.chance(c.lossRate)) {
+    // `chance` draws nothing for a rate of 0; the checks here only save the call.
+    if (model.lossRate > 0 && rng.chance(model.lossRate)) {
       this.stats.messagesDropped++;
       this.note('drop', to, from, 'loss', msg);
       return;
     }
-    this.schedule(this.arrival(link, c, rng), DELIVER, to, from, tag, msg, message);
-    if (rng.chance(c.duplicateRate)) {
+    this.schedule(this.arrival(link, model, rng), DELIVER, to, from, tag, msg, message);
+    if (model.duplicateRate > 0 && rng.chance(model.duplicateRate)) {
       this.stats.messagesDuplicated++;
       this.note('duplicate', to, from, undefined, msg);
-      this.schedule(this.arrival(link, c, rng), DELIVER, to, from, tag, msg, message);
+      this.schedule(this.arrival(link, model, rng), DELIVER, to, from, tag, msg, message);
     }
+  }
+
+  /** The index of a node a send names, remembered as the sender's last target. */
+  private targetOf(from: number, toId: NodeId): number {
+    const to = this.index.get(toId);
+    if (to === undefined) throw new Error(`${this.names[from]} sent to an unknown node ${JSON.stringify(toId)}`);
+    this.lastTarget[from] = toId;
+    this.lastTargetIndex[from] = to;
+    return to;
   }
 
   /** A send in a directed run: delivered at the given times (none: lost; two or more: duplicated). */
@@ -708,10 +743,10 @@ class Kernel {
     }
   }
 
-  private arrival(link: LinkState, c: LinkConditions, rng: Stream): number {
-    let t = this.now + sampleLatency(c.latency, rng);
+  private arrival(link: LinkState, model: LinkModel, rng: Stream): number {
+    let t = this.now + model.latencyMs(rng);
     // A FIFO link never lets a message overtake an earlier one (equal times keep send order).
-    if (!c.reorder) {
+    if (!model.reorder) {
       if (t < link.lastArrival) t = link.lastArrival;
       link.lastArrival = t;
     }
@@ -720,24 +755,30 @@ class Kernel {
 
   /** A link's state, made on first use: big clusters only pay for the links they use. */
   private link(index: number): LinkState {
-    let link = this.links.get(index);
-    if (link === undefined) {
-      const from = this.names[Math.floor(index / this.n)]!;
-      const to = this.names[index % this.n]!;
-      link = { index, rng: new Stream(this.config.seed, `link/${from}>${to}`), conditions: this.currentConditions, epoch: -1, lastArrival: 0, lastDelivered: undefined };
-      this.links.set(index, link);
-    }
+    const link = this.links.get(index);
+    return link === undefined ? this.newLink(index) : link;
+  }
+
+  private newLink(index: number): LinkState {
+    const from = this.names[Math.floor(index / this.n)]!;
+    const to = this.names[index % this.n]!;
+    const link: LinkState = { index, rng: new Stream(this.config.seed, `link/${from}>${to}`), model: this.currentModel, epoch: -1, lastArrival: 0, lastDelivered: undefined };
+    this.links.set(index, link);
     return link;
   }
 
-  private conditions(link: LinkState): LinkConditions {
-    if (link.epoch !== this.conditionsEpoch) {
-      const o = this.overrides.get(link.index);
-      const f = this.faultOverrides.get(link.index);
-      link.conditions = o || f ? { ...this.currentConditions, ...o, ...f } : this.currentConditions;
-      link.epoch = this.conditionsEpoch;
-    }
-    return link.conditions;
+  /** A link's conditions after a change: the current ones, with the link's own overrides on top. */
+  private refreshModel(link: LinkState): LinkModel {
+    const o = this.overrides.get(link.index);
+    const f = this.faultOverrides.get(link.index);
+    link.model = o || f ? new LinkModel({ ...this.currentConditions, ...o, ...f }) : this.currentModel;
+    link.epoch = this.conditionsEpoch;
+    return link.model;
+  }
+
+  private setConditions(c: LinkConditions): void {
+    this.currentConditions = c;
+    this.currentModel = new LinkModel(c);
   }
 
   /** Node indices named by a fault's node list, where `*` means every node. */
@@ -859,7 +900,7 @@ class Kernel {
       case 'forge':
         return this.forge(index(f.node), index(f.from), f.mode);
       case 'network':
-        if (f.links === undefined) this.currentConditions = { ...this.baseConditions, ...f.conditions };
+        if (f.links === undefined) this.setConditions({ ...this.baseConditions, ...f.conditions });
         else {
           const empty = Object.keys(f.conditions).length === 0;
           for (const a of this.nodesOf(f.links.from))
@@ -907,7 +948,7 @@ class Kernel {
     this.view.phase = 'quiet';
     this.note('phase', -1, -1, 'heal');
     this.blocked.fill(0);
-    this.currentConditions = this.baseConditions;
+    this.setConditions(this.baseConditions);
     this.faultOverrides.clear();
     this.conditionsEpoch++;
     for (let i = 0; i < this.n; i++) {

@@ -54,6 +54,64 @@ export function sampleLatencyMs(latency: LatencyDistribution, rng: Stream): numb
   }
 }
 
+const CONSTANT = 0;
+const UNIFORM = 1;
+const EXPONENTIAL = 2;
+
+/**
+ * A link's conditions as the kernel uses them on every message: the latency distribution
+ * reduced to a numeric kind and its constants, so a send does no string switch and no lookups
+ * in the distribution object. Built when a link's conditions change. `latencyMs` computes
+ * exactly what `sampleLatencyMs` does (the same operations on the same values), so a run's
+ * draws and times don't depend on which of the two is used.
+ */
+export class LinkModel {
+  readonly lossRate: number;
+  readonly duplicateRate: number;
+  readonly reorder: boolean;
+  private readonly kind: number;
+  /** constant: the latency; uniform and exponential: minMs. */
+  private readonly base: number;
+  /** uniform: maxMs - minMs; exponential: the tail's mean, max(0, meanMs - minMs). */
+  private readonly scale: number;
+  /** exponential: the cap, maxMs. */
+  private readonly cap: number;
+
+  constructor(readonly conditions: LinkConditions) {
+    this.lossRate = conditions.lossRate;
+    this.duplicateRate = conditions.duplicateRate;
+    this.reorder = conditions.reorder;
+    const l = conditions.latency;
+    switch (l.kind) {
+      case 'constant':
+        this.kind = CONSTANT;
+        this.base = l.ms;
+        this.scale = 0;
+        this.cap = 0;
+        break;
+      case 'uniform':
+        this.kind = UNIFORM;
+        this.base = l.minMs;
+        this.scale = l.maxMs - l.minMs;
+        this.cap = 0;
+        break;
+      case 'exponential':
+        this.kind = EXPONENTIAL;
+        this.base = l.minMs;
+        this.scale = Math.max(0, l.meanMs - l.minMs);
+        this.cap = l.maxMs;
+        break;
+    }
+  }
+
+  latencyMs(rng: Stream): number {
+    const kind = this.kind;
+    if (kind === UNIFORM) return this.base + rng.next() * this.scale;
+    if (kind === CONSTANT) return this.base;
+    return Math.min(this.cap, this.base + -Math.log(1 - rng.next()) * this.scale);
+  }
+}
+
 /** Why a conditions object is unusable, or null. */
 export function conditionsError(c: Partial<LinkConditions>, where: string): string | null {
   for (const key of ['lossRate', 'duplicateRate'] as const) {

@@ -112,8 +112,13 @@ export class Trace {
   note(i: number, t: number, code: number, node: number, peer: number, detail: unknown, names: readonly NodeId[], msg: number, tag: number): void {
     this.h1 = mix(this.h1, (code << 20) ^ ((node + 1) << 10) ^ (peer + 1));
     this.h2 = mix(this.h2, tag ^ msg);
-    const r = this.recording;
-    if (r === null || i < r.fromEvent || i >= r.toEvent) return;
+    // Recording is out of line, so that this stays small enough to inline into the kernel's sends and deliveries.
+    if (this.recording !== null) this.record(i, t, code, node, peer, detail, names, msg);
+  }
+
+  private record(i: number, t: number, code: number, node: number, peer: number, detail: unknown, names: readonly NodeId[], msg: number): void {
+    const r = this.recording!;
+    if (i < r.fromEvent || i >= r.toEvent) return;
     const entry: TraceEntry = {
       i,
       t,
