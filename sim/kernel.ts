@@ -138,12 +138,20 @@ class LiveNodeView implements NodeView {
 }
 
 class LiveWorldView implements WorldView {
-  nowMs = 0;
-  eventIndex = 0;
   phase: 'faulty' | 'quiet' = 'faulty';
   private readonly byId: Map<NodeId, LiveNodeView>;
-  constructor(readonly nodes: readonly LiveNodeView[]) {
+  constructor(
+    readonly nodes: readonly LiveNodeView[],
+    private readonly clock: { readonly now: number; readonly eventIndex: number },
+  ) {
     this.byId = new Map(nodes.map((n) => [n.id, n]));
+  }
+  // Read from the kernel when asked, rather than copied into the view on every event.
+  get nowMs(): number {
+    return this.clock.now;
+  }
+  get eventIndex(): number {
+    return this.clock.eventIndex;
   }
   node(id: NodeId): NodeView {
     const n = this.byId.get(id);
@@ -205,6 +213,8 @@ class Kernel {
   private readonly disks: Record<string, string[]>[];
   private readonly skewMs: Float64Array;
   private readonly driftRate: Float64Array;
+  /** No clock fault has been applied yet: every node's clock reads the global time. */
+  private clocksExact = true;
   private readonly envs: NodeEnv[];
   private readonly faultRng: Stream;
   private readonly baseConditions: LinkConditions;
@@ -239,8 +249,9 @@ class Kernel {
   private readonly afterEventCheckers: readonly InvariantChecker[];
   private readonly observationCheckers: readonly InvariantChecker[];
   private readonly replyCheckers: readonly InvariantChecker[];
-  private now = 0;
-  private eventIndex = 0;
+  // Not private: the world view reads them (see LiveWorldView).
+  now = 0;
+  eventIndex = 0;
   private nextMsgId = 0;
   private violation: Violation | null = null;
   /** A directed run's schedule (null in every ordinary run). */
@@ -267,7 +278,7 @@ class Kernel {
     for (let k = 1; k < specs.length; k++) if (specs[k]!.id === specs[k - 1]!.id) throw new Error(`duplicate node id ${specs[k]!.id}`);
     const n = specs.length;
     this.n = n;
-    this.names = specs.map((s) => s.id);
+    this.names = specs.map((s) => internalized(s.id));
     this.protocols = specs.map((s) => s.protocol);
     this.faultable = specs.map((s) => s.faultable);
     this.states = new Array<unknown>(n).fill(undefined);
@@ -280,7 +291,7 @@ class Kernel {
     this.driftRate = new Float64Array(n);
     this.directed = config.directed ?? null;
     const fixed = this.directed?.fixedRng === true ? new FixedRng() : null;
-    this.envs = specs.map((s) => new NodeEnv(s.id, fixed ?? new Stream(config.seed, `node/${s.id}`)));
+    this.envs = specs.map((s, i) => new NodeEnv(this.names[i]!, fixed ?? new Stream(config.seed, `node/${s.id}`)));
     this.pendingLanding = new Int32Array(n).fill(-1);
     this.faultRng = new Stream(config.seed, 'faults/runtime');
     this.baseConditions = config.network.base;
@@ -304,7 +315,7 @@ class Kernel {
     this.deferred = specs.map(() => []);
     this.forgeries = config.faults.some((f) => f.type === 'forge');
     this.trace = new Trace(options.trace ?? null);
-    this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(s.id, s.role, this.disks[i]!)));
+    this.view = new LiveWorldView(specs.map((s, i) => new LiveNodeView(this.names[i]!, s.role, this.disks[i]!)), this);
     this.nodeViews = this.view.nodes;
     this.checkers = world.checkers;
     this.afterEventCheckers = world.checkers.filter((c) => c.afterEvent);
@@ -384,7 +395,6 @@ class Kernel {
       const ev = heap.pop();
       if (ev === undefined) return;
       this.now = ev.t;
-      this.view.nowMs = ev.t;
       // Deliveries are most events: their call is direct, not through the switch over every kind.
       const counted = ev.kind === DELIVER ? this.deliver(ev) : this.dispatch(ev);
       // An event waiting for a paused node is still in use; any other is spent once dispatched.
@@ -393,9 +403,8 @@ class Kernel {
         ev.data = undefined;
         spare.push(ev);
       }
-      if (!counted) continue;
+      if (counted === false) continue;
       this.eventIndex++;
-      this.view.eventIndex = this.eventIndex;
       if (every > 0 && this.eventIndex % every === 0) this.checkpoints.push(this.trace.hash());
       for (let k = 0; k < after.length; k++) {
         const c = after[k]!;
@@ -559,6 +568,8 @@ class Kernel {
   }
 
   private localTime(i: number): number {
+    // Without skew and drift the formula gives exactly `now`; skip it until a clock fault.
+    if (this.clocksExact) return this.now;
     return this.now * (1 + this.driftRate[i]!) + this.skewMs[i]!;
   }
 
@@ -650,7 +661,8 @@ class Kernel {
           if (at) this.scheduleOrdered(at, TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
           return;
         }
-        this.schedule(this.now + afterMs / (1 + this.driftRate[i]!), TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
+        const localMs = this.clocksExact ? afterMs : afterMs / (1 + this.driftRate[i]!);
+        this.schedule(this.now + localMs, TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
         return;
       }
       case 'cancelTimer':
@@ -895,6 +907,7 @@ class Kernel {
         const drift = Math.max(-bound.maxDriftPpm, Math.min(bound.maxDriftPpm, f.driftPpm));
         this.skewMs[i] = skew;
         this.driftRate[i] = drift / 1e6;
+        this.clocksExact = false;
         return this.note('clock', i, -1, { skewMs: skew, driftPpm: drift });
       }
       case 'forge':
@@ -986,6 +999,17 @@ class Kernel {
   statusOf(i: number): NodeStatus {
     return statusNames[this.status[i]!]!;
   }
+}
+
+/**
+ * The engine's unique copy of a string: V8 keeps one copy of every string used as a property
+ * key. Node ids are compared on every send (the sender's last target) and handed to protocols as
+ * message senders; when they are unique copies, as string literals are, those comparisons are
+ * pointer comparisons. Ids built at run time (`n${k}`) are not, until they go through here.
+ * Equal either way: this changes speed, never results.
+ */
+function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
 }
 
 /** Bit rot: one of the low seven bits of one character flips (so ASCII stays ASCII). */

@@ -66,16 +66,18 @@ const EXPONENTIAL = 2;
  * draws and times don't depend on which of the two is used.
  */
 export class LinkModel {
-  readonly lossRate: number;
-  readonly duplicateRate: number;
-  readonly reorder: boolean;
-  private readonly kind: number;
+  // Every field starts out as a number: an ES2022 class field is first defined as undefined, and
+  // V8 would then keep these fields tagged, to be unboxed and checked on every message.
+  readonly lossRate: number = 0;
+  readonly duplicateRate: number = 0;
+  readonly reorder: boolean = false;
+  private readonly kind: number = CONSTANT;
   /** constant: the latency; uniform and exponential: minMs. */
-  private readonly base: number;
+  private readonly base: number = 0;
   /** uniform: maxMs - minMs; exponential: the tail's mean, max(0, meanMs - minMs). */
-  private readonly scale: number;
+  private readonly scale: number = 0;
   /** exponential: the cap, maxMs. */
-  private readonly cap: number;
+  private readonly cap: number = 0;
 
   constructor(readonly conditions: LinkConditions) {
     this.lossRate = conditions.lossRate;
