@@ -9,7 +9,7 @@ export interface Timed {
 }
 
 export class EventHeap<E extends Timed> {
-  private items: E[] = [];
+  private items: E[] = emptyObjectArray<E>();
   private nextSeq = 0;
 
   get size(): number {
@@ -30,6 +30,14 @@ export class EventHeap<E extends Timed> {
       i = parent;
     }
     items[i] = event;
+  }
+
+  /**
+   * A sequence number for an event kept outside the queue: the kernel orders such events against
+   * the queue's by (time, sequence) as the queue would.
+   */
+  reserve(): number {
+    return this.nextSeq++;
   }
 
   pop(): E | undefined {
@@ -63,4 +71,16 @@ export class EventHeap<E extends Timed> {
   peek(): E | undefined {
     return this.items[0];
   }
+}
+
+/**
+ * An empty array whose elements are already of V8's "any object" kind. A plain `[]` starts out as
+ * an array of small integers, and the first object pushed into it changes its kind: optimized
+ * code that has seen both kinds then deoptimizes, once per new array, which is once per run for
+ * the kernel's queue and its spare events.
+ */
+export function emptyObjectArray<T>(): T[] {
+  const a: unknown[] = [null];
+  a.length = 0;
+  return a as T[];
 }

@@ -271,3 +271,18 @@ describe('slow nodes', () => {
     expect(states.get('c')!.received[0]!.atMs).toBeLessThan(16);
   });
 });
+
+describe('fixed events', () => {
+  it('run before messages due at the same instant, as when they waited in the queue', () => {
+    // Faults and commands are scheduled before the run starts, so at a tie they come first: the
+    // crash at 10 ms lands before the message that arrives at exactly 10 ms.
+    const conditions = { latency: { kind: 'constant' as const, ms: 10 } };
+    const faults = [
+      { atMs: 10, type: 'crash' as const, node: 'b', landing: 'between-steps' as const },
+      { atMs: 30, type: 'restart' as const, node: 'b' },
+    ];
+    const { result, states } = finalStates(probeConfig({ conditions, faults }), probeWorld(['a', 'b'], [send(0, 'a', 'b', 1), send(25, 'a', 'b', 1)]));
+    expect(result.stats.messagesDropped).toBe(1);
+    expect(states.get('b')!.received.map((r) => r.atMs)).toEqual([35]);
+  });
+});

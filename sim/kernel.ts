@@ -12,7 +12,7 @@ import type { DirectedSchedule, InvariantChecker, NodeStatus, NodeView, RunConfi
 import type { FaultEvent } from './faults.ts';
 import { LinkModel, type LinkConditions } from './network.ts';
 import { Stream } from './rng.ts';
-import { EventHeap } from './heap.ts';
+import { EventHeap, emptyObjectArray } from './heap.ts';
 import { Trace, canonicalJson, hashString, traceCode, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
 
 const T_SEND = traceCode.send;
@@ -226,8 +226,13 @@ class Kernel {
   private readonly faultOverrides = new Map<number, Partial<LinkConditions>>();
   /** Events that arrived for a paused node, in arrival order. */
   private readonly deferred: Ev[][];
+  /** Commands, faults, the final heal and the end, by (time, sequence); run from `fixedNext` on. */
+  private readonly fixed: Ev[] = [];
+  private fixedNext = 0;
+  /** `fixed[fixedNext]`: the next fixed event, or undefined when none is left. */
+  private fixedHead: Ev | undefined = undefined;
   /** Spent event objects, for reuse. */
-  private readonly spare: Ev[] = [];
+  private readonly spare: Ev[] = emptyObjectArray<Ev>();
   /** The event being dispatched, when dispatching kept it (deferred for a paused node). */
   private kept: Ev | null = null;
   /** Whether the schedule has forgeries (then links remember their last message). */
@@ -330,7 +335,7 @@ class Kernel {
     const directed = this.directed;
     world.commands.forEach((c, commandId) => {
       const node = indexOf(c.node, 'a command');
-      if (directed === null) this.schedule(c.atMs, COMMAND, node, -1, commandId, -1, c.command);
+      if (directed === null) this.scheduleFixed(c.atMs, COMMAND, node, commandId, c.command);
       else {
         const at = directed.commands[commandId];
         if (at) this.scheduleOrdered(at, COMMAND, node, -1, commandId, -1, c.command);
@@ -345,14 +350,16 @@ class Kernel {
         const d = directed.faults[k];
         if (d === undefined) throw new Error(`the directed schedule has no order for fault ${k}`);
         this.scheduleOrdered({ atMs: f.atMs, order: d.order }, FAULT, -1, -1, k, -1, f);
-      } else if (f.atMs < config.durationMs) this.schedule(f.atMs, FAULT, -1, -1, k, -1, f);
+      } else if (f.atMs < config.durationMs) this.scheduleFixed(f.atMs, FAULT, -1, k, f);
     });
     if (directed !== null) {
       // A directed run ends where its schedule ends: no final heal, no quiet phase.
       this.scheduleOrdered(directed.end, END, -1, -1, 0, -1, undefined);
     } else {
-      this.schedule(config.durationMs, HEAL, -1, -1, 0, -1, undefined);
-      this.schedule(config.durationMs + config.quietMs, END, -1, -1, 0, -1, undefined);
+      this.scheduleFixed(config.durationMs, HEAL, -1, 0, undefined);
+      this.scheduleFixed(config.durationMs + config.quietMs, END, -1, 0, undefined);
+      this.fixed.sort((a, b) => a.t - b.t || a.seq - b.seq);
+      this.fixedHead = this.fixed[0];
     }
   }
 
@@ -392,8 +399,14 @@ class Kernel {
     const after = this.afterEventCheckers;
     const spare = this.spare;
     for (;;) {
-      const ev = heap.pop();
-      if (ev === undefined) return;
+      // The next event is the queue's first or the next fixed event, whichever is earlier.
+      let ev = heap.peek();
+      const fixed = this.fixedHead;
+      if (fixed !== undefined && (ev === undefined || fixed.t < ev.t || (fixed.t === ev.t && fixed.seq < ev.seq))) {
+        ev = fixed;
+        this.fixedHead = this.fixed[++this.fixedNext];
+      } else if (ev === undefined) return;
+      else heap.pop();
       this.now = ev.t;
       // Deliveries are most events: their call is direct, not through the switch over every kind.
       const counted = ev.kind === DELIVER ? this.deliver(ev) : this.dispatch(ev);
@@ -550,6 +563,15 @@ class Kernel {
     ev.msg = msg;
     ev.data = data;
     this.heap.push(ev);
+  }
+
+  /**
+   * An event whose time is known before the run starts (a command, a fault, the final heal, the
+   * end). It takes its place in the order now (its sequence number) but waits outside the queue,
+   * in `fixed`: the queue every message goes through stays as shallow as the traffic.
+   */
+  private scheduleFixed(t: number, kind: number, node: number, gen: number, data: unknown): void {
+    this.fixed.push({ t, seq: this.heap.reserve(), kind, node, peer: -1, gen, msg: -1, data });
   }
 
   /**
