@@ -4,12 +4,14 @@
  *   1. throughput: distinct worlds per second exhausting a bounded space with no bug, with and
  *      without symmetry reduction, and where the time goes (stepping, hashing, checkers, GC);
  *   2. the known Raft bugs: how deep, how many worlds and how long until each is found (with the
- *      scenario's bounds for it), and how many fault events its counterexample needs;
+ *      scenario's bounds for it), and how many fault events its counterexample needs; those that
+ *      breadth-first does not find in the budget, searched again guided (--guided);
  *   3. `-- --compare`: the random simulator's figures for the same bugs (fast-check seed 42, 300
  *      cases; several minutes), for the comparison in the README, "Exhaustive exploration".
  *
  * Stateright, the reference point: about 1.2 million states/s on its Paxos model, in Rust, on many
- * cores. EXPLORE_BENCH_BUDGET (seconds, default 120) caps each bug search.
+ * cores. EXPLORE_BENCH_BUDGET (seconds, default 120) caps each bug search; commit-previous-term needs
+ * about 600 and a bigger heap (NODE_OPTIONS=--max-old-space-size=16000) to be found guided.
  */
 import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -118,6 +120,16 @@ export default async function exploreBench(): Promise<void> {
     console.log(`  ${''.padEnd(24)} ${fmt(o.unique)} worlds, ${(o.elapsedMs / 1000).toFixed(1)} s (${fmt((c.user + c.system) / 1000)} ms cpu); ${describeBounds(o.bounds)}${symmetry ? ', symmetry' : ''}`);
     const path = raftExplorePaths[bug];
     if (path && !v) {
+      // Too deep for breadth-first: the guided search (best-first on new progress) with the same bounds.
+      fullGc();
+      const g0 = process.cpuUsage();
+      const g = exploreScenario(raftExploreScenario, { bug, order: 'guided', timeBudgetMs: budgetS * 1000 });
+      const gc = process.cpuUsage(g0);
+      const gv = g.violation;
+      console.log(
+        `  ${''.padEnd(24)} guided: ${gv ? `FOUND ${gv.invariant} at depth ${gv.depth}; kernel replay ${gv.replay?.same ? 'same' : 'DIFFERS'}` : `not found (${g.stoppedBy}, to depth ${g.maxDepth})`}; ` +
+          `${fmt(g.unique)} worlds, ${(g.elapsedMs / 1000).toFixed(1)} s (${fmt((gc.user + gc.system) / 1000)} ms cpu)`,
+      );
       const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, bug), null);
       const r = followPath(model, path);
       const replay = runConfig(raftExploreScenario, directedConfig(model, r.world));

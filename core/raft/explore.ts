@@ -147,13 +147,20 @@ export function raftCanonicalDisk(disk: DurableState): unknown {
  */
 /**
  * A Raft server's progress for the explorer's guided search (Protocol.progress): its role, term,
- * vote, the terms of its log and its commit index; not who it heard from when, nor what a leader
- * knows of its followers.
+ * vote, the terms of its log and its commit index; a leader's reads waiting and how many peers
+ * confirmed the oldest one's round (ReadIndex). Not who it heard from when, nor where a leader
+ * thinks its followers' logs end.
  */
 export function raftProgress(s: RaftState<unknown, unknown, unknown>): string {
   let terms = '';
   for (const e of s.log.entries) terms += `${e.term},`;
-  return `${s.role[0]}${s.currentTerm} v${s.votedFor ?? '-'} s${s.log.snapshotIndex}.${s.log.snapshotTerm} [${terms}] c${s.commitIndex}`;
+  let reads = '';
+  const l = s.leader;
+  if (l !== null && l.pendingReads.length > 0) {
+    const round = l.pendingReads[0]!.readSeq;
+    reads = ` r${l.pendingReads.length}:${l.progress.filter((p) => p.ackedReadSeq >= round).length}`;
+  }
+  return `${s.role[0]}${s.currentTerm} v${s.votedFor ?? '-'} s${s.log.snapshotIndex}.${s.log.snapshotTerm} [${terms}] c${s.commitIndex}${reads}`;
 }
 
 /** A simulated client's progress: the operations it has started, and whether one is under way. */
