@@ -144,84 +144,65 @@ class Search {
   }
 
   private bfs(root: XWorld): void {
-    let queue: XWorld[] = [root];
-    let head = 0;
-    while (head < queue.length) {
-      const w = queue[head]!;
-      queue[head++] = undefined as unknown as XWorld; // let expanded worlds go once their children do
-      if (head > 65536 && head * 2 > queue.length) {
-        queue = queue.slice(head);
-        head = 0;
-      }
-      this.depthNow = w.depth;
-      this.frontier = queue.length - head;
-      if (w.depth >= this.bounds.depth) {
-        this.atDepthBound++;
-        w.checkers = null;
-        continue;
-      }
-      const children = this.expand(w);
-      for (let k = 0; k < children.length; k++) {
-        const child = children[k]!;
-        if (this.visit(w, child, -1)) queue.push(child);
-        if (this.stop !== null) return;
-      }
-      w.checkers = null;
-      if (this.tick()) return;
+    const queue = new WorldQueue();
+    queue.push(root);
+    const place = (child: XWorld) => queue.push(child);
+    while (queue.size > 0) {
+      const w = queue.shift();
+      this.frontier = queue.size;
+      if (this.expandInto(w, false, place)) return;
     }
   }
 
   private guided(root: XWorld): void {
     const met = new Set<string>([this.model.progressOf(root)]);
-    /** Per cost: the worlds waiting, first in first out from `heads[cost]`. */
-    const buckets: XWorld[][] = [[root]];
-    const heads: number[] = [0];
+    /** Per cost: the worlds waiting, first in first out. */
+    const buckets: WorldQueue[] = [new WorldQueue()];
+    buckets[0]!.push(root);
     let waiting = 1;
-    for (let cost = 0; cost < buckets.length; ) {
-      let queue = buckets[cost]!;
-      let head = heads[cost]!;
-      if (head >= queue.length) {
-        buckets[cost] = [];
+    let cost = 0;
+    const place = (child: XWorld) => {
+      const key = this.model.progressOf(child);
+      const novel = !met.has(key);
+      if (novel) met.add(key);
+      const c = novel ? cost : cost + 1;
+      if (c === buckets.length) buckets.push(new WorldQueue());
+      buckets[c]!.push(child);
+      waiting++;
+    };
+    while (cost < buckets.length) {
+      const queue = buckets[cost]!;
+      if (queue.size === 0) {
         cost++;
         continue;
       }
-      const w = queue[head]!;
-      queue[head++] = undefined as unknown as XWorld;
-      if (head > 65536 && head * 2 > queue.length) {
-        queue = buckets[cost] = queue.slice(head);
-        head = 0;
-      }
-      heads[cost] = head;
-      waiting--;
-      this.depthNow = w.depth;
-      this.frontier = waiting;
+      const w = queue.shift();
+      this.frontier = --waiting;
       this.costNow = cost;
-      if (w.depth >= this.bounds.depth) {
-        this.atDepthBound++;
-        w.checkers = null;
-        continue;
-      }
-      const children = this.expand(w);
-      for (let k = 0; k < children.length; k++) {
-        const child = children[k]!;
-        // A world met before at a greater depth is met again: its successors were cut by the depth bound.
-        if (this.visit(w, child, child.depth)) {
-          const key = this.model.progressOf(child);
-          const novel = !met.has(key);
-          if (novel) met.add(key);
-          const c = novel ? cost : cost + 1;
-          if (c === buckets.length) {
-            buckets.push([]);
-            heads.push(0);
-          }
-          buckets[c]!.push(child);
-          waiting++;
-        }
-        if (this.stop !== null) return;
-      }
-      w.checkers = null;
-      if (this.tick()) return;
+      // A world met before at a greater depth is met again: its successors were cut by the depth bound.
+      if (this.expandInto(w, true, place)) return;
     }
+  }
+
+  /**
+   * Expands a world taken from a queue: each new child is checked and handed to `place`. With
+   * `revisit`, a child met before at a greater depth counts as new. True: stop the search.
+   */
+  private expandInto(w: XWorld, revisit: boolean, place: (child: XWorld) => void): boolean {
+    this.depthNow = w.depth;
+    if (w.depth >= this.bounds.depth) {
+      this.atDepthBound++;
+      w.checkers = null;
+      return false;
+    }
+    const children = this.expand(w);
+    for (let k = 0; k < children.length; k++) {
+      const child = children[k]!;
+      if (this.visit(w, child, revisit ? child.depth : -1)) place(child);
+      if (this.stop !== null) return true;
+    }
+    w.checkers = null;
+    return this.tick();
   }
 
   private dfs(root: XWorld): void {
@@ -370,6 +351,30 @@ class Search {
       this.options.onProgress({ explored: this.explored, unique: this.visited.size, depth: this.depthNow, frontier: this.frontier, cost: this.costNow, elapsedMs: now - this.started });
     }
     return false;
+  }
+}
+
+/** First in, first out; lets a world go once it is taken (its children hold what they share with it). */
+class WorldQueue {
+  private items: XWorld[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(w: XWorld): void {
+    this.items.push(w);
+  }
+
+  shift(): XWorld {
+    const w = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as XWorld;
+    if (this.head > 65536 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return w;
   }
 }
 
