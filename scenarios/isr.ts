@@ -182,7 +182,13 @@ function baseOptions(rng: Rng, brokers: number, partitions: number): IsrScenario
 }
 
 const SWARM_DURATION_MS = 6_000;
-const SWARM_QUIET_MS = 4_000;
+/**
+ * Long enough for the slowest recovery seen after a heal: Lifeguard slows a degraded node's probes
+ * up to 8 times, so a controller that suspected a broker just before the heal can hear of its
+ * refutation late (test:deep --runs 500 --seed 7, isr case 68: the broker unfenced 4.13 s after the
+ * heal; a 4 s quiet phase called that a liveness failure).
+ */
+const SWARM_QUIET_MS = 6_000;
 
 function swarmOptions(rng: Rng, unclean: boolean): IsrScenarioOptions {
   const initial = 3 + rng.int(3);
