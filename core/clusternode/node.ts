@@ -334,6 +334,10 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     const s = c.s;
     const r = s.repl;
     const p = me.lastPromotion;
+    // Where this replica has got in the stream it followed, now: between the election (p.offset)
+    // and now it may have taken more of it, and it keeps all it took (acked-writes-survive reads
+    // this; the election's offset called such writes lost).
+    const reached = p !== null && r.replId === p.fromReplId ? r.offset : (p?.offset ?? r.offset);
     r.replId = `${s.self}@${me.configEpoch}`;
     persist(c, { op: 'append', file: DATA_FILE, record: streamRecord(r.replId, r.offset) });
     r.appended += 1;
@@ -355,7 +359,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
       epoch: me.configEpoch,
       from: p?.from ?? null,
       fromReplId: p?.fromReplId ?? null,
-      offset: p?.offset ?? r.offset,
+      offset: reached,
       mode: p?.mode ?? null,
     });
     renewLease(c);
