@@ -157,6 +157,24 @@ function missing(ledger: Ledger, partition: number, log: readonly { id: string }
   return null;
 }
 
+/** What a broker that just became a partition's leader lacks of the ledger's earlier-epoch promises. */
+function newLeaderMissing(ledger: Ledger, world: WorldView, node: NodeId, o: Extract<IsrObservation, { type: 'partitionLeader' }>): string | null {
+  const r = replicaIn(brokerState(world.node(node)), o.partition);
+  return r === undefined ? null : missing(ledger, o.partition, r.log, o.leaderEpoch);
+}
+
+/** At the end: the first partition (clean elections only) whose current leader lacks a promise of the ledger. */
+function finalLeaderMissing(ledger: Ledger, world: WorldView, options: IsrCheckOptions, unclean: { skip(partition: number): boolean }): { p: number; leader: { id: NodeId; r: ReplicaState }; m: string } | null {
+  for (let p = 0; p < options.partitions; p++) {
+    if (unclean.skip(p)) continue;
+    const leader = currentLeader(world, p);
+    if (leader === null) continue; // isr-liveness says so
+    const m = missing(ledger, p, leader.r.log, Infinity);
+    if (m !== null) return { p, leader, m };
+  }
+  return null;
+}
+
 /** What the records a follower truncated away did to a ledger: the first promised one it removed. */
 function truncatedPromise(ledger: Ledger, o: Extract<IsrObservation, { type: 'truncated' }>): string | null {
   if (o.reason !== 'divergence') return null; // the leader has not got them (a deleted replica's records are elsewhere)
@@ -190,8 +208,7 @@ export function ackedWriteDurable(options: IsrCheckOptions): InvariantChecker {
           return acked.put(o.partition, o.offset, o.id, 'the acks=all write', o.leaderEpoch) ?? undefined;
         case 'partitionLeader': {
           if (unclean.skip(o.partition)) return;
-          const r = replicaIn(brokerState(world.node(node)), o.partition);
-          const m = r === undefined ? null : missing(acked, o.partition, r.log, o.leaderEpoch);
+          const m = newLeaderMissing(acked, world, node, o);
           if (m !== null) return `${node} became leader of partition ${o.partition} in epoch ${o.leaderEpoch} without ${m}`;
           return;
         }
@@ -203,13 +220,8 @@ export function ackedWriteDurable(options: IsrCheckOptions): InvariantChecker {
       }
     },
     atEnd(world) {
-      for (let p = 0; p < options.partitions; p++) {
-        if (unclean.skip(p)) continue;
-        const leader = currentLeader(world, p);
-        if (leader === null) continue; // isr-liveness says so
-        const m = missing(acked, p, leader.r.log, Infinity);
-        if (m !== null) return `at the end, the leader ${leader.id} of partition ${p} (epoch ${leader.r.leaderEpoch}) lacks ${m}`;
-      }
+      const f = finalLeaderMissing(acked, world, options, unclean);
+      if (f !== null) return `at the end, the leader ${f.leader.id} of partition ${f.p} (epoch ${f.leader.r.leaderEpoch}) lacks ${f.m}`;
     },
   };
 }
@@ -261,8 +273,7 @@ export function consumedNeverTruncated(options: IsrCheckOptions): InvariantCheck
         }
         case 'partitionLeader': {
           if (unclean.skip(o.partition)) return;
-          const r = replicaIn(brokerState(world.node(node)), o.partition);
-          const m = r === undefined ? null : missing(consumed, o.partition, r.log, o.leaderEpoch);
+          const m = newLeaderMissing(consumed, world, node, o);
           if (m !== null) return `${node} became leader of partition ${o.partition} in epoch ${o.leaderEpoch} although ${m}`;
           return;
         }
@@ -274,13 +285,8 @@ export function consumedNeverTruncated(options: IsrCheckOptions): InvariantCheck
       }
     },
     atEnd(world) {
-      for (let p = 0; p < options.partitions; p++) {
-        if (unclean.skip(p)) continue;
-        const leader = currentLeader(world, p);
-        if (leader === null) continue;
-        const m = missing(consumed, p, leader.r.log, Infinity);
-        if (m !== null) return `at the end, the leader ${leader.id} of partition ${p} lacks what ${m}`;
-      }
+      const f = finalLeaderMissing(consumed, world, options, unclean);
+      if (f !== null) return `at the end, the leader ${f.leader.id} of partition ${f.p} lacks what ${f.m}`;
     },
   };
 }

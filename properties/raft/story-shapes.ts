@@ -39,14 +39,13 @@ import type { FaultEvent } from '../../sim/faults.ts';
 import { nodeIds } from '../../sim/configure.ts';
 import type { CaseShape } from '../arbitraries.ts';
 import type { RaftScenarioOptions } from '../../scenarios/raft/index.ts';
+import { FIGURE8_TIMING, WRITER } from '../../scenarios/raft/stories.ts';
 
 /** What a case sets of the named scenario's options; the rest comes from the scenario's config for the case's seed. */
 export type StoryCaseOptions = Partial<RaftScenarioOptions> & Record<string, unknown>;
 
 /** No operator commands and no script: a case's faults are all it does to the cluster. */
 const noStory = { operations: [], script: undefined } as const;
-
-const WRITER = { get: 1, put: 4, append: 2, cas: 1 } as const;
 
 /** All of `nodes` in an order fast-check draws: who plays which part. */
 function roles(nodes: readonly NodeId[]): fc.Arbitrary<NodeId[]> {
@@ -157,17 +156,8 @@ export const figure8CaseShape: CaseShape<StoryCaseOptions> = {
       servers: FIGURE8_SERVERS,
       voters: FIGURE8_SERVERS,
       clients,
+      ...FIGURE8_TIMING,
       clientMixes: clients.map(() => WRITER),
-      thinkMsMax: 30,
-      opsPerClient: 400,
-      requestTimeoutMs: 150,
-      maxEntriesPerMessage: 1,
-      checkQuorum: false,
-      preVote: true,
-      snapshotEveryEntries: 0,
-      electionTimeoutMinMs: 150,
-      electionTimeoutMaxMs: 160,
-      heartbeatIntervalMs: 20,
     };
   }),
   servers: () => FIGURE8_SERVERS,

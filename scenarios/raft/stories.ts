@@ -22,7 +22,25 @@ import { buildRaftWorld, type RaftScenarioOptions } from './index.ts';
 type Mix = RaftScenarioOptions['clientMixes'][number];
 const READER: Mix = { get: 1, put: 0, append: 0, cas: 0 };
 const MIXED: Mix = { get: 4, put: 3, append: 1, cas: 2 };
-const WRITER: Mix = { get: 1, put: 4, append: 2, cas: 1 };
+export const WRITER: Mix = { get: 1, put: 4, append: 2, cas: 1 };
+
+/**
+ * The Figure 8 story's Raft and client timing (raft-figure8, and its property target): one entry
+ * per message, no CheckQuorum, PreVote, no snapshots, election timeouts of 150-160 ms, 20 ms
+ * heartbeats, clients that write often.
+ */
+export const FIGURE8_TIMING = {
+  maxEntriesPerMessage: 1,
+  checkQuorum: false,
+  preVote: true,
+  snapshotEveryEntries: 0,
+  electionTimeoutMinMs: 150,
+  electionTimeoutMaxMs: 160,
+  heartbeatIntervalMs: 20,
+  requestTimeoutMs: 150,
+  thinkMsMax: 30,
+  opsPerClient: 400,
+} as const;
 
 /** One run of a story: what it changes from the drawn defaults, its fault script, its length. */
 export interface StoryRun {
@@ -418,19 +436,7 @@ export const figure8: RaftStory = {
       t = healAt + uniformMs(rng, 200, 400);
     }
     return {
-      options: {
-        maxEntriesPerMessage: 1,
-        checkQuorum: false,
-        preVote: true,
-        snapshotEveryEntries: 0,
-        electionTimeoutMinMs: 150,
-        electionTimeoutMaxMs: 160,
-        heartbeatIntervalMs: 20,
-        requestTimeoutMs: 150,
-        clientMixes: o.clients.map(() => WRITER),
-        thinkMsMax: 30,
-        opsPerClient: 400,
-      },
+      options: { ...FIGURE8_TIMING, clientMixes: o.clients.map(() => WRITER) },
       script: s,
       durationMs: 9_000,
       quietMs: 3_000,

@@ -32,8 +32,8 @@ export interface SearchOptions {
   readonly progressEveryMs?: number;
   /** Time the phases (stepping, hashing, checking): costs a little. */
   readonly profile?: boolean;
-  /** The clock (default performance.now). */
-  readonly clock?: () => number;
+  /** The search's own wall clock, for its time budget and progress; never seen by a simulated world. */
+  readonly clock?: () => number; // determinism-ok: wall time of the search itself, outside every explored world
 }
 
 export interface SearchProgress {

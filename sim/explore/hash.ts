@@ -267,10 +267,7 @@ export class PermutationHasher {
         }
         if (invariant) {
           // From here on every permutation has lanes of its own: spread the common prefix.
-          for (let p = 0; p < P; p++) {
-            res[2 * p] = a;
-            res[2 * p + 1] = b;
-          }
+          spread(res, P, a, b);
           invariant = false;
         }
         for (let p = 0; p < P; p++) {
@@ -314,10 +311,7 @@ export class PermutationHasher {
         continue;
       }
       if (invariant) {
-        for (let p = 0; p < P; p++) {
-          res[2 * p] = s1;
-          res[2 * p + 1] = s2;
-        }
+        spread(res, P, s1, s2);
         invariant = false;
       }
       if (k === undefined) hashString2(key);
@@ -419,5 +413,13 @@ export class HashSet64 {
     this.mask = this.mask * 2 + 1;
     this.size = 0;
     for (let at = 0; at < old.length; at += 4) if (old[at] !== 0 || old[at + 1] !== 0) this.set(old[at]!, old[at + 1]!, old[at + 2]!);
+  }
+}
+
+/** Every one of the P permutations' lane pairs starts from the same two lanes. */
+function spread(res: Int32Array, P: number, a: number, b: number): void {
+  for (let p = 0; p < P; p++) {
+    res[2 * p] = a;
+    res[2 * p + 1] = b;
   }
 }

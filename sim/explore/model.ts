@@ -179,8 +179,6 @@ export class Model {
   private readonly linkSeen: Uint8Array;
   private readonly commandHashes: Int32Array;
   private readonly hasCanonical: boolean[];
-  /** Whether some node's protocol summarises its progress (for the guided search). */
-  readonly guided: boolean;
 
   /**
    * The world's progress as the guided search compares it: per node, its status and its
@@ -216,7 +214,6 @@ export class Model {
     this.protocols = specs.map((s) => s.protocol);
     this.faultable = specs.map((s) => s.faultable);
     this.hasCanonical = specs.map((s) => typeof s.protocol.canonical === 'function');
-    this.guided = specs.some((s) => typeof s.protocol.progress === 'function');
     this.index = new Map(this.names.map((id, i) => [id, i]));
     this.commands = world.commands;
     this.commandNode = Int32Array.from(world.commands, (c) => this.indexOf(c.node));
