@@ -21,7 +21,7 @@ import { followPath } from '../sim/explore/follow.ts';
 import { directedConfig } from '../sim/explore/directed.ts';
 import { describeBounds } from '../sim/explore/cli.ts';
 import type { ExploreBounds } from '../sim/scenario.ts';
-import { raftExploreScenario, raftExplorePaths } from '../scenarios/raft-explore.ts';
+import { raftExploreScenario, raftExplorePathBounds, raftExplorePaths } from '../scenarios/raft-explore.ts';
 import { configFor, runConfig } from '../sim/run.ts';
 import { RAFT_BUG_NAMES } from '../core/raft/index.ts';
 
@@ -130,7 +130,7 @@ export default async function exploreBench(): Promise<void> {
         `  ${''.padEnd(24)} guided: ${gv ? `FOUND ${gv.invariant} at depth ${gv.depth}; kernel replay ${gv.replay?.same ? 'same' : 'DIFFERS'}` : `not found (${g.stoppedBy}, to depth ${g.maxDepth})`}; ` +
           `${fmt(g.unique)} worlds, ${(g.elapsedMs / 1000).toFixed(1)} s (${fmt((gc.user + gc.system) / 1000)} ms cpu)`,
       );
-      const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, bug), null);
+      const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, bug, raftExplorePathBounds[bug]), null);
       const r = followPath(model, path);
       const replay = runConfig(raftExploreScenario, directedConfig(model, r.world));
       console.log(

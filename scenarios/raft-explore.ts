@@ -77,12 +77,22 @@ const bugBounds: Readonly<Record<string, Partial<ExploreBounds>>> = {
   // `raftExplorePaths`, and the timer bound its timer firings, for the guided search (--guided).
   'commit-previous-term': { depth: 23, commands: 0, timers: 5 },
   'stale-read': { depth: 20, commands: 2, timers: 4 },
-  'ignore-higher-term': { depth: 24, commands: 2, timers: 4 },
+  // A leader that never steps down breaks no safety invariant until a newer term's refusal confirms
+  // one of its reads (24 steps, `raftExplorePaths`); it breaks liveness at once: after the heal two
+  // leaders stay, and the old one's followers never join the new term. Judged in each world's quiet
+  // continuation (--liveness), breadth-first finds that in 4 steps.
+  'ignore-higher-term': { depth: 6, commands: 0, liveness: true },
+};
+
+/** Bounds that hold each path of `raftExplorePaths`, where the search finds its bug within other bounds. */
+export const raftExplorePathBounds: Readonly<Record<string, Partial<ExploreBounds>>> = {
+  'ignore-higher-term': { depth: 24, commands: 2, timers: 4, liveness: false },
 };
 
 /**
  * Counterexamples of the bugs too deep for an exhaustive search in minutes (each needs more than
- * 20 steps: several elections, then the write and the read), written out step by step as the
+ * 20 steps: several elections, then the write and the read; ignore-higher-term's is its safety
+ * violation, where the search finds its liveness one), written out step by step as the
  * explorer names its transitions. `followPath` (sim/explore/follow.ts) walks them through the
  * explorer's model with every checker on, and their directed configs replay in the kernel; the
  * tests and the benchmark do both. Found by hand, so not necessarily the shortest.

@@ -64,6 +64,8 @@ Exhaustive exploration (a bounded model checker over the same step functions; th
   --max-inflight N       messages in flight per link (a send beyond it is lost, a full buffer)
   --max-commands N       commands of the scenario (client or operator) delivered
   --max-timers N         timer firings on a path, every node's together (default: any number)
+  --liveness             also judge liveness: every world reached runs on in the kernel through the heal
+                         and the quiet phase, and the liveness checkers judge its end (several times slower)
   --time-budget SECONDS  stop after this long (the summary then says the space was not exhausted)
   --dfs                  depth-first instead of breadth-first
   --guided               worlds that reach a new combination of the nodes' progress (role, term,
@@ -127,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
         'max-inflight': { type: 'string' },
         'max-commands': { type: 'string' },
         'max-timers': { type: 'string' },
+        liveness: { type: 'boolean' },
         'time-budget': { type: 'string' },
         dfs: { type: 'boolean' },
         guided: { type: 'boolean' },
@@ -151,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
   const out = resolve(v.out ?? 'reports/out');
   const json = v.json ?? false;
   const tail = v.tail !== undefined ? parseIntArg(v.tail, '--tail', 1, 1_000_000) : 400;
-  const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'max-timers', 'time-budget', 'dfs', 'guided', 'symmetry'] as const;
+  const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'max-timers', 'liveness', 'time-budget', 'dfs', 'guided', 'symmetry'] as const;
   if (v.explore) {
     for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--explore makes its own schedules: drop --${flag}`);
@@ -169,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
     if (v['max-inflight'] !== undefined) bounds.inflight = parseIntArg(v['max-inflight'], '--max-inflight', 1, 1_000);
     if (v['max-commands'] !== undefined) bounds.commands = parseIntArg(v['max-commands'], '--max-commands', 0, 30);
     if (v['max-timers'] !== undefined) bounds.timers = parseIntArg(v['max-timers'], '--max-timers', 0, 1_000_000);
+    if (v.liveness) bounds.liveness = true;
     if (v.dfs && v.guided) throw new UsageError('--dfs and --guided are two search orders: give one');
     let timeBudgetMs: number | null = null;
     if (v['time-budget'] !== undefined) {

@@ -103,8 +103,21 @@ class NodeEnv implements Env {
   nowMs = 0;
   constructor(
     readonly self: NodeId,
-    readonly rng: Rng,
+    /** Replaced once, when a directed run's quiet phase begins. */
+    public rng: Rng,
   ) {}
+}
+
+/** What a directed run's schedule leaves pending at its end, for its quiet phase. */
+interface DirectedContinuation {
+  /** Ids of the messages in flight at the end. */
+  readonly inflight: ReadonlySet<number>;
+  /** Those messages, as they were sent. */
+  readonly held: { readonly from: number; readonly to: number; readonly message: unknown; readonly msg: number; readonly tag: number }[];
+  /** Timer arms the schedule never fires: their due times. */
+  readonly unfired: Map<number, number>;
+  /** Commands the schedule never delivers. */
+  readonly commands: { readonly node: number; readonly commandId: number; readonly command: unknown }[];
 }
 
 /**
@@ -259,8 +272,10 @@ class Kernel {
   eventIndex = 0;
   private nextMsgId = 0;
   private violation: Violation | null = null;
-  /** A directed run's schedule (null in every ordinary run). */
-  private readonly directed: DirectedSchedule | null;
+  /** A directed run's schedule (null in every ordinary run, and once a directed run's quiet phase begins). */
+  private directed: DirectedSchedule | null;
+  /** A directed run with a quiet phase: what the schedule left pending at its end, to go on with. */
+  private readonly continuation: DirectedContinuation | null;
   /** Directed events waiting for their turn, by order: they enter the queue strictly in order. */
   private readonly pendingOrdered: (Ev | undefined)[] = [];
   private nextOrder = 0;
@@ -295,6 +310,7 @@ class Kernel {
     this.skewMs = new Float64Array(n);
     this.driftRate = new Float64Array(n);
     this.directed = config.directed ?? null;
+    this.continuation = this.directed !== null && config.quietMs > 0 ? { inflight: new Set(this.directed.inflight ?? []), held: [], unfired: new Map(), commands: [] } : null;
     const fixed = this.directed?.fixedRng === true ? new FixedRng() : null;
     this.envs = specs.map((s, i) => new NodeEnv(this.names[i]!, fixed ?? new Stream(config.seed, `node/${s.id}`)));
     this.pendingLanding = new Int32Array(n).fill(-1);
@@ -339,6 +355,7 @@ class Kernel {
       else {
         const at = directed.commands[commandId];
         if (at) this.scheduleOrdered(at, COMMAND, node, -1, commandId, -1, c.command);
+        else this.continuation?.commands.push({ node, commandId, command: c.command });
       }
     });
     config.faults.forEach((f, k) => {
@@ -353,8 +370,8 @@ class Kernel {
       } else if (f.atMs < config.durationMs) this.scheduleFixed(f.atMs, FAULT, -1, k, f);
     });
     if (directed !== null) {
-      // A directed run ends where its schedule ends: no final heal, no quiet phase.
-      this.scheduleOrdered(directed.end, END, -1, -1, 0, -1, undefined);
+      // A directed run ends where its schedule ends, or heals there and goes on for its quiet phase.
+      this.scheduleOrdered(directed.end, this.continuation === null ? END : HEAL, -1, -1, 0, -1, undefined);
     } else {
       this.scheduleFixed(config.durationMs, HEAL, -1, 0, undefined);
       this.scheduleFixed(config.durationMs + config.quietMs, END, -1, 0, undefined);
@@ -476,6 +493,7 @@ class Kernel {
       }
       case HEAL:
         this.begin(ev.t);
+        if (this.directed !== null) this.leaveDirected();
         this.finalHeal();
         return true;
       case END:
@@ -678,11 +696,7 @@ class Kernel {
         this.timers[i]!.set(effect.timer, gen);
         const afterMs = effect.afterMs;
         if (!(afterMs >= 0)) throw new Error(`${this.names[i]} set timer ${effect.timer} with a bad duration ${afterMs}`);
-        if (this.directed !== null) {
-          const at = this.directed.timers[gen - 1];
-          if (at) this.scheduleOrdered(at, TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
-          return;
-        }
+        if (this.directed !== null) return this.setTimerDirected(i, gen, effect.timer, afterMs);
         const localMs = this.clocksExact ? afterMs : afterMs / (1 + this.driftRate[i]!);
         this.schedule(this.now + localMs, TIMER, i, this.incarnation[i]!, gen, -1, effect.timer);
         return;
@@ -760,10 +774,19 @@ class Kernel {
     return to;
   }
 
+  /** A timer armed in a directed run: it fires when directed, or never (a quiet phase fires it when due). */
+  private setTimerDirected(i: number, gen: number, timer: string, afterMs: number): void {
+    const at = this.directed!.timers[gen - 1];
+    if (at) this.scheduleOrdered(at, TIMER, i, this.incarnation[i]!, gen, -1, timer);
+    else this.continuation?.unfired.set(gen, this.now + afterMs);
+  }
+
   /** A send in a directed run: delivered at the given times (none: lost; two or more: duplicated). */
   private sendDirected(from: number, to: number, message: unknown, msg: number, tag: number): void {
     const times = this.directed!.deliveries[msg] ?? [];
-    if (times.length === 0) {
+    const c = this.continuation;
+    if (c !== null && c.inflight.has(msg)) c.held.push({ from, to, message, msg, tag });
+    else if (times.length === 0) {
       this.stats.messagesDropped++;
       this.note('drop', to, from, 'not delivered (directed run)', msg);
       return;
@@ -979,6 +1002,34 @@ class Kernel {
     }
   }
 
+  /**
+   * A directed run's schedule has ended and its quiet phase begins: from here the kernel schedules
+   * as in any run. What the schedule left pending goes on: the messages still in flight arrive at
+   * their link's latency (in send order), armed timers fire when due (in arm order), commands not
+   * yet delivered arrive now, and nodes draw from their seeded streams.
+   */
+  private leaveDirected(): void {
+    const c = this.continuation!;
+    this.directed = null;
+    this.envs.forEach((env, i) => (env.rng = new Stream(this.config.seed, `node/${this.names[i]}`)));
+    for (const m of c.held) {
+      const link = this.link(m.from * this.n + m.to);
+      const model = link.epoch === this.conditionsEpoch ? link.model : this.refreshModel(link);
+      this.schedule(this.arrival(link, model, link.rng), DELIVER, m.to, m.from, m.tag, m.msg, m.message);
+    }
+    const armed: { i: number; name: string; gen: number; due: number }[] = [];
+    for (let i = 0; i < this.n; i++) {
+      for (const [name, gen] of this.timers[i]!) {
+        const due = c.unfired.get(gen);
+        if (due !== undefined) armed.push({ i, name, gen, due });
+      }
+    }
+    armed.sort((a, b) => a.gen - b.gen);
+    for (const t of armed) this.schedule(Math.max(this.now, t.due), TIMER, t.i, this.incarnation[t.i]!, t.gen, -1, t.name);
+    for (const k of c.commands) this.schedule(this.now, COMMAND, k.node, -1, k.commandId, -1, k.command);
+    this.schedule(this.now + this.config.quietMs, END, -1, -1, 0, -1, undefined);
+  }
+
   private finalHeal(): void {
     this.view.phase = 'quiet';
     this.note('phase', -1, -1, 'heal');
@@ -995,7 +1046,7 @@ class Kernel {
 
   private atEnd(): void {
     for (const c of this.checkers) {
-      // A directed run ends at an arbitrary point, not after a heal and a quiet phase: only safety is judged.
+      // A directed run without a quiet phase ends at an arbitrary point, not after a heal: only safety is judged.
       if (this.directed !== null && c.kind === 'liveness') continue;
       const msg = c.atEnd?.(this.view);
       if (msg) this.fail(c.name, c.kind, msg);

@@ -63,8 +63,14 @@ export interface DirectedFault {
 /**
  * A run in which the kernel draws nothing: every message's deliveries, every timer's firing, every
  * command's delivery and every fault's place in the order are given. This is how an explorer
- * counterexample replays in the normal simulator. The run has no final heal and no quiet phase: it
- * ends at `end`, where only the safety checkers' `atEnd` hooks run.
+ * counterexample replays in the normal simulator.
+ *
+ * With the config's `quietMs` at 0 the run ends at `end`, where only the safety checkers' `atEnd`
+ * hooks run. With `quietMs` above 0 the world goes on past `end` as a run goes on past its final
+ * heal: down nodes restart, the messages of `inflight` arrive at their link's normal latency from
+ * `end`, timers still armed fire when due (an overdue one at once), commands not yet delivered
+ * arrive at `end`, nodes draw from their seeded streams, and everything after is scheduled as in
+ * any run. The run ends `quietMs` later and every checker, liveness included, judges it there.
  */
 export interface DirectedSchedule {
   /** Every node's Rng returns 0 from next() (so int(n) = 0 and between(min, max) = min). */
@@ -77,8 +83,10 @@ export interface DirectedSchedule {
   readonly commands: readonly (DirectedAt | null)[];
   /** Per fault of `RunConfig.faults` (same index). */
   readonly faults: readonly DirectedFault[];
-  /** Where the run ends. */
+  /** Where the directed schedule ends (and the run, unless it has a quiet phase). */
   readonly end: DirectedAt;
+  /** Ids of the messages still in flight at `end`: delivered in the quiet phase (none: every undelivered message is lost). */
+  readonly inflight?: readonly number[];
   /** The path in words, one line per step (for people; the kernel ignores it). */
   readonly path?: readonly string[];
 }
@@ -176,6 +184,12 @@ export interface ExploreBounds {
    * interleavings fit in the depth.
    */
   readonly timers: number | null;
+  /**
+   * Liveness too: in every world reached, the kernel runs the world's quiet continuation (the heal
+   * and the scenario's quiet phase, scheduled as in any run; see `DirectedSchedule`), and the
+   * liveness checkers judge its end. About a kernel run per world, so several times slower.
+   */
+  readonly liveness: boolean;
 }
 
 /** How a scenario is explored exhaustively (`npm run sim -- --explore`). */

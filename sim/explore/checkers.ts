@@ -57,7 +57,8 @@ export class CheckerSet {
     this.observers = checkers.filter((c) => c.onObservation);
     this.repliers = checkers.filter((c) => c.onReply);
     this.afters = checkers.filter((c) => c.afterEvent);
-    // Liveness is judged after a heal and a quiet phase, which an explored world never reaches.
+    // Liveness is judged after a heal and a quiet phase, which an explored world never reaches
+    // (with --liveness, the kernel judges each world's quiet continuation: explorer.ts).
     this.enders = checkers.filter((c) => c.atEnd && c.kind === 'safety');
     this.cloneable = checkers.length > 0 && checkers.every((c) => typeof c.clone === 'function');
     this.layout = [this.observers, this.repliers, this.afters, this.enders].map((part) => Int32Array.from(part, (c) => checkers.indexOf(c)));

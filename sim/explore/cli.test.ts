@@ -58,6 +58,20 @@ describe('npm run sim -- --explore', () => {
     expect(JSON.parse(guided.stdout)).toMatchObject({ order: 'guided', bounds: { timers: 4 }, violations: [{ invariant: 'election-safety' }] });
   });
 
+  it('--liveness judges each world in its quiet continuation; the report replays the path and the quiet phase', () => {
+    const out = mkdtempSync(join(tmpdir(), 'explore-cli-'));
+    const r = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'ignore-higher-term', '--liveness', '--json', '--out', out]);
+    expect(r.code, r.stderr).toBe(1);
+    const data = JSON.parse(r.stdout);
+    expect(data).toMatchObject({ bounds: { liveness: true }, violations: [{ invariant: 'raft-liveness', kind: 'liveness', depth: 4, continued: true }] });
+    const replay = sim(['--replay', data.report, '--json']);
+    expect(replay.code).toBe(1);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ sameViolation: true, sameTraceHash: true });
+    const text = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'ignore-higher-term', '--liveness', '--out', out]);
+    expect(text.stdout).toContain('VIOLATION of raft-liveness (liveness) after 4 steps, then the heal and the quiet phase:');
+    expect(text.stdout).toMatch(/ {7}then the heal and a quiet phase of 2000 ms/);
+  });
+
   it('exits 2 with one line naming the bad flag', () => {
     for (const [args, says] of [
       [['--explore', '--depth', 'deep'], '--depth must be a whole number'],
@@ -72,6 +86,7 @@ describe('npm run sim -- --explore', () => {
       [['--explore', '--max-timers', 'many'], '--max-timers must be a whole number'],
       [['--explore', '--dfs', '--guided'], '--dfs and --guided are two search orders'],
       [['--guided'], '--guided is a bound of an exploration'],
+      [['--liveness', '--seed', '1'], '--liveness is a bound of an exploration'],
     ] as const) {
       const r = sim(['--scenario', 'raft-explore', ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

@@ -47,6 +47,7 @@ export function describeBounds(b: ExploreBounds): string {
     `inflight ${b.inflight}/link`,
     `commands ${b.commands}`,
     `timers ${b.timers ?? 'any'}`,
+    `liveness ${b.liveness ? 'on (each world\'s quiet continuation)' : 'off'}`,
   ].join(', ');
 }
 
@@ -130,9 +131,9 @@ function summaryJson(o: ExploreOutcome) {
     wallMs: Math.round(o.elapsedMs),
     worldsPerSecond: rate(o),
     violations: v
-      ? [{ invariant: v.invariant, kind: v.kind, message: v.message, depth: v.depth, faults: v.faults, eventIndex: v.replay?.violation?.eventIndex ?? null, atMs: v.replay?.violation?.atMs ?? null, report: v.reportPath }]
+      ? [{ invariant: v.invariant, kind: v.kind, message: v.message, depth: v.depth, continued: v.continued, faults: v.faults, eventIndex: v.replay?.violation?.eventIndex ?? null, atMs: v.replay?.violation?.atMs ?? null, report: v.reportPath }]
       : [],
-    counterexample: v ? { depth: v.depth, faults: v.faults, path: v.path } : null,
+    counterexample: v ? { depth: v.depth, continued: v.continued, faults: v.faults, path: v.path } : null,
     report: v?.reportPath ?? null,
     replay: v?.reportPath ? `npm run sim -- --replay ${rel(v.reportPath)}` : null,
   };
@@ -162,11 +163,12 @@ function printSummary(o: ExploreOutcome): void {
   if (!v) return;
   const f = v.faults;
   console.log('');
-  console.log((process.stdout.isTTY ? chalk.red.bold : (s: string) => s)(`VIOLATION of ${v.invariant} (${v.kind}) after ${v.depth} steps:`));
+  const where = v.continued ? `after ${v.depth} steps, then the heal and the quiet phase` : `after ${v.depth} steps`;
+  console.log((process.stdout.isTTY ? chalk.red.bold : (s: string) => s)(`VIOLATION of ${v.invariant} (${v.kind}) ${where}:`));
   for (const line of v.message.split('\n')) console.log(`  ${line}`);
   console.log('');
   console.log(`Counterexample (${v.depth} steps; faults: ${f.crashes} crash(es), ${f.restarts} restart(s), ${f.drops} drop(s), ${f.duplicates} duplicate(s)):`);
-  v.path.forEach((line, k) => console.log(`  ${String(k + 1).padStart(3)}. ${line}`));
+  v.path.forEach((line, k) => console.log(k < v.depth ? `  ${String(k + 1).padStart(3)}. ${line}` : `       ${line}`));
   if (v.replay?.violation) console.log(`\nThe kernel's replay of it meets the same violation at event ${v.replay.violation.eventIndex} (trace hash ${v.replay.traceHash}).`);
   if (v.reportPath) {
     console.log(`Report:  ${rel(v.reportPath)}`);

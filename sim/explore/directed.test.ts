@@ -40,6 +40,7 @@ describe('a directed run in the kernel', () => {
         faults: [],
         end: { atMs: 9, order: 6 },
       },
+      quietMs: 0,
     });
     const r = runWorld(config, world);
     expect(r.violation).toBeNull();
@@ -48,6 +49,22 @@ describe('a directed run in the kernel', () => {
     expect(r.events).toBe(7); // two commands, three deliveries, one timer, the end
     expect(r.stats).toMatchObject({ messagesSent: 3, messagesDelivered: 3, messagesDropped: 1, messagesDuplicated: 1, timersFired: 1 });
     expect(r.simulatedMs).toBe(9);
+
+    // With a quiet phase the run goes on from the end, as after a heal: a timer the schedule never
+    // fires (due at 6) fires at once, the command it never delivers arrives (and arms the timer
+    // again, 1 ms later), the message it lists as in flight arrives, and the run ends 100 ms on.
+    seen.state = null;
+    const quiet = runWorld({ ...config, quietMs: 100, directed: { ...config.directed!, timers: [null], end: { atMs: 9, order: 5 }, inflight: [0] } }, world);
+    expect(quiet.violation).toBeNull();
+    expect(seen.state!.timerFiredAtMs).toEqual([9, 10]);
+    expect(seen.state!.received.map((m) => m.seq)).toEqual([2, 1, 1, 0]);
+    expect(seen.state!.received[3]!.atMs).toBeGreaterThanOrEqual(9); // at the link's latency (drawn from its stream) after the end
+    expect(quiet.stats).toMatchObject({ commands: 3, messagesDelivered: 4, timersFired: 2 });
+    expect(quiet.simulatedMs).toBe(109);
+    // Without `inflight`, every message the schedule never delivers stays lost.
+    seen.state = null;
+    runWorld({ ...config, quietMs: 100 }, world);
+    expect(seen.state!.received).toHaveLength(3);
   });
 
   it('lands a mid-step crash after the directed number of effects, and restarts as scheduled', () => {
@@ -66,6 +83,7 @@ describe('a directed run in the kernel', () => {
         faults: [{ order: 0, landing: 2 }, { order: 2 }],
         end: { atMs: 2, order: 3 },
       },
+      quietMs: 0,
     });
     const r = runWorld(config, world);
     expect(r.violation).toBeNull();

@@ -85,8 +85,12 @@ export function pathFaults(path: readonly XWorld[]): PathFaults {
   return { crashes, restarts, drops, duplicates, total: crashes + restarts + drops + duplicates };
 }
 
-/** The run config that replays the path to `w` in the kernel. */
-export function directedConfig(model: Model, w: XWorld): RunConfig {
+/**
+ * The run config that replays the path to `w` in the kernel. With `quiet`, the run goes on from
+ * `w` through the heal and the scenario's quiet phase (see `DirectedSchedule`), and is judged by
+ * every checker, liveness included, at its end.
+ */
+export function directedConfig(model: Model, w: XWorld, quiet = false): RunConfig {
   const path = pathTo(w);
   let order = 0;
   const deliveries: DirectedAt[][] = Array.from({ length: w.nextMsgId }, () => []);
@@ -145,13 +149,14 @@ export function directedConfig(model: Model, w: XWorld): RunConfig {
     commands,
     faults: directedFaults,
     end: { atMs: w.now, order },
-    path: lines,
+    ...(quiet ? { inflight: w.inflight.map((m) => m.id).sort((a, b) => a - b) } : {}),
+    path: quiet ? [...lines, `then the heal and a quiet phase of ${model.config.quietMs} ms, as in any run`] : lines,
   };
   return {
     ...model.config,
     faults,
     durationMs: w.now,
-    quietMs: 0,
+    quietMs: quiet ? model.config.quietMs : 0,
     maxEvents: Math.max(model.config.maxEvents, w.events + 10),
     directed,
   };
@@ -176,6 +181,7 @@ export function directedScheduleError(d: unknown, faultCount: number): string | 
     if (x.landing !== undefined && !(Number.isSafeInteger(x.landing) && (x.landing as number) >= 0)) return 'directed.faults: landing must be a whole number';
   }
   if (!isAt(r.end)) return 'directed.end must be {atMs, order}';
+  if (r.inflight !== undefined && !(Array.isArray(r.inflight) && r.inflight.every((id) => Number.isSafeInteger(id) && (id as number) >= 0))) return 'directed.inflight must be a list of message ids';
   const orders = new Set<number>();
   const add = (o: number): boolean => !orders.has(o) && orders.add(o) !== undefined;
   for (const ts of r.deliveries as { order: number }[][]) for (const t of ts) if (!add(t.order)) return `directed: order ${t.order} is used twice`;

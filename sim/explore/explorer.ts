@@ -32,6 +32,11 @@ export interface SearchOptions {
   readonly progressEveryMs?: number;
   /** Time the phases (stepping, hashing, checking): costs a little. */
   readonly profile?: boolean;
+  /**
+   * Liveness: judges a world (already clean of safety violations) by its quiet continuation, the
+   * run from it through the heal and a quiet phase; a finding there is reported as the world's.
+   */
+  readonly continuation?: ((w: XWorld) => Finding | null) | null;
   /** The search's own wall clock, for its time budget and progress; never seen by a simulated world. */
   readonly clock?: () => number; // determinism-ok: wall time of the search itself, outside every explored world
 }
@@ -61,6 +66,8 @@ export interface SearchProfile {
   readonly checkMs: number;
   readonly replays: number;
   readonly replayedSteps: number;
+  /** Liveness: running the quiet continuations. */
+  readonly continuationMs: number;
 }
 
 export interface SearchResult {
@@ -72,7 +79,8 @@ export interface SearchResult {
   /** Worlds at the depth bound, not expanded (0: the space was exhausted below the depth bound too). */
   readonly atDepthBound: number;
   readonly elapsedMs: number;
-  readonly violation: { readonly world: XWorld; readonly finding: Finding } | null;
+  /** `continued`: found in the world's quiet continuation, not in the world itself. */
+  readonly violation: { readonly world: XWorld; readonly finding: Finding; readonly continued: boolean } | null;
   readonly profile: SearchProfile | null;
   /** Bytes of the visited table. */
   readonly visitedBytes: number;
@@ -98,10 +106,11 @@ class Search {
   private checkMs = 0;
   private replays = 0;
   private replayedSteps = 0;
+  private continuationMs = 0;
   private nextProgress: number;
   private ticks = 0;
   private stop: StopReason | null = null;
-  private violation: { world: XWorld; finding: Finding } | null = null;
+  private violation: { world: XWorld; finding: Finding; continued: boolean } | null = null;
   private readonly children: XWorld[] = [];
 
   constructor(
@@ -120,9 +129,9 @@ class Search {
     const set = this.model.freshCheckers();
     const finding = set.feedAll(this.model.callsOf(root)) ?? set.end(this.model.viewOf(root.now, root.events, root.slots));
     this.visited.set(root.h1, root.h2, 0);
-    if (finding !== null) {
-      this.violation = { world: root, finding };
-      this.stop = 'violation';
+    if (finding !== null) this.found(root, finding, false);
+    else if (this.continued(root)) {
+      // found in the initial world's continuation
     } else {
       if (set.cloneable) root.checkers = set;
       if (this.options.order === 'bfs') this.bfs(root);
@@ -138,7 +147,7 @@ class Search {
       atDepthBound: this.atDepthBound,
       elapsedMs: this.clock() - this.started,
       violation: this.violation,
-      profile: p ? { stepMs: this.stepMs, hashMs: this.hashMs, checkMs: this.checkMs, replays: this.replays, replayedSteps: this.replayedSteps } : null,
+      profile: p ? { stepMs: this.stepMs, hashMs: this.hashMs, checkMs: this.checkMs, replays: this.replays, replayedSteps: this.replayedSteps, continuationMs: this.continuationMs } : null,
       visitedBytes: this.visited.bytes,
     };
   }
@@ -258,7 +267,7 @@ class Search {
     this.explored++;
     const profile = this.options.profile === true;
     if (child.thrown !== null) {
-      this.found(child, child.thrown);
+      this.found(child, child.thrown, false);
       return false;
     }
     let t0 = profile ? this.clock() : 0;
@@ -276,9 +285,10 @@ class Search {
     this.visited.set(child.h1, child.h2, child.depth);
     if (child.depth > this.maxDepth) this.maxDepth = child.depth;
     if (finding !== null) {
-      this.found(child, finding);
+      this.found(child, finding, false);
       return false;
     }
+    if (this.continued(child)) return false;
     // Depth-first, the child is expanded next: it keeps its checkers (at most one set per level of
     // the stack). Breadth-first, a world waits in the queue; holding a set for each would triple
     // the memory, so a world's set is made again when it is expanded (see checkersFor).
@@ -287,10 +297,22 @@ class Search {
     return true;
   }
 
-  private found(world: XWorld, finding: Finding): void {
+  private found(world: XWorld, finding: Finding, continued: boolean): void {
     if (world.depth > this.maxDepth) this.maxDepth = world.depth;
-    this.violation = { world, finding };
+    this.violation = { world, finding, continued };
     this.stop = 'violation';
+  }
+
+  /** Liveness: true when the world's quiet continuation meets a violation (then the search stops). */
+  private continued(w: XWorld): boolean {
+    const judge = this.options.continuation;
+    if (judge == null) return false;
+    const t0 = this.options.profile === true ? this.clock() : 0;
+    const finding = judge(w);
+    if (this.options.profile === true) this.continuationMs += this.clock() - t0;
+    if (finding === null) return false;
+    this.found(w, finding, true);
+    return true;
   }
 
   /**

@@ -9,7 +9,7 @@ import type { ExploreBounds, RunConfig, Scenario } from '../scenario.ts';
 import type { Violation } from '../kernel.ts';
 import { configFor, runConfig } from '../run.ts';
 import { makeReport, writeReport, type ToolInfo } from '../../reports/report.ts';
-import { Model } from './model.ts';
+import { Model, type XWorld } from './model.ts';
 import { search, type SearchOrder, type SearchProfile, type SearchProgress, type StopReason } from './explorer.ts';
 import { directedConfig, pathFaults, pathTo, type PathFaults } from './directed.ts';
 import type { Finding } from './checkers.ts';
@@ -20,7 +20,7 @@ export { directedConfig, directedScheduleError, pathFaults } from './directed.ts
 export type { SearchOrder, SearchProgress, SearchResult, StopReason } from './explorer.ts';
 
 /** Bounds when neither the scenario nor the command line sets them. */
-export const DEFAULT_BOUNDS: ExploreBounds = { depth: 12, crashes: 0, drops: 0, dups: 0, inflight: 2, commands: 1, midStep: false, timers: null };
+export const DEFAULT_BOUNDS: ExploreBounds = { depth: 12, crashes: 0, drops: 0, dups: 0, inflight: 2, commands: 1, midStep: false, timers: null, liveness: false };
 
 export interface ExploreOptions {
   /** The config seed (scenarios draw their shape from it); default 0. */
@@ -48,7 +48,9 @@ export interface ExploreViolation {
   readonly message: string;
   /** Steps from the initial world. */
   readonly depth: number;
-  /** The path in words. */
+  /** Met in the quiet continuation of the path's last world (liveness), not in the world itself. */
+  readonly continued: boolean;
+  /** The path in words (a continued one ends with its quiet phase). */
   readonly path: readonly string[];
   readonly faults: PathFaults;
   /** The directed run config that replays it. */
@@ -101,11 +103,12 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
     profile: options.profile ?? false,
+    continuation: bounds.liveness ? (w) => continuationFinding(scenario, model, w) : null,
   });
   let violation: ExploreViolation | null = null;
   if (result.violation !== null) {
-    const { world, finding } = result.violation;
-    const directed = directedConfig(model, world);
+    const { world, finding, continued } = result.violation;
+    const directed = directedConfig(model, world, continued);
     const path = pathTo(world);
     let replay: ExploreViolation['replay'] = null;
     let reportPath: string | null = null;
@@ -123,6 +126,7 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
       kind: finding.kind,
       message: finding.message,
       depth: world.depth,
+      continued,
       path: directed.directed?.path ?? [],
       faults: pathFaults(path),
       config: directed,
@@ -149,4 +153,14 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
     profile: result.profile,
     visitedBytes: result.visitedBytes,
   };
+}
+
+/**
+ * Liveness in a world: the kernel runs it on through the heal and the scenario's quiet phase, as
+ * the replay of a counterexample ending there would (the same directed config), and every checker
+ * judges that run. One continuation per world: the one the seed's node streams draw.
+ */
+function continuationFinding(scenario: Scenario, model: Model, w: XWorld): Finding | null {
+  const v = runConfig(scenario, directedConfig(model, w, true), {}).violation;
+  return v === null ? null : { invariant: v.invariant, kind: v.kind, message: v.message };
 }

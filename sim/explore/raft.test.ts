@@ -4,12 +4,13 @@ import { hashValue, type Hash64 } from './hash.ts';
 import { exploreScenario, resolveBounds } from './index.ts';
 import { Model, type XWorld } from './model.ts';
 import { search } from './explorer.ts';
-import { raftExploreScenario, raftExplorePaths } from '../../scenarios/raft-explore.ts';
+import { raftExploreScenario, raftExplorePathBounds, raftExplorePaths } from '../../scenarios/raft-explore.ts';
 import { followPath } from './follow.ts';
 import { directedConfig } from './directed.ts';
 import { runConfig } from '../run.ts';
 import { raftCanonical } from '../../core/raft/explore.ts';
 import type { RaftState } from '../../core/raft/types.ts';
+import type { ExploreBounds } from '../scenario.ts';
 
 type State = RaftState<unknown, unknown, unknown>;
 
@@ -79,12 +80,19 @@ describe('Raft as the explorer compares it', () => {
   });
 });
 
+/** The bounds within which a path of `raftExplorePaths` lies. */
+function pathBounds(bug: string): ExploreBounds {
+  return resolveBounds(raftExploreScenario, bug, raftExplorePathBounds[bug]);
+}
+
 /** Bugs found within test-friendly bounds; the rest are found by `npx tsx bench/run.ts explore` (see README). */
 const found: { bug: string; invariant: string; depth: number; symmetry: boolean }[] = [
   { bug: 'reply-before-persist', invariant: 'acked-entries-durable', depth: 6, symmetry: true },
   { bug: 'apply-before-commit', invariant: 'state-machine-safety', depth: 7, symmetry: true },
   { bug: 'votedfor-not-persisted', invariant: 'election-safety', depth: 8, symmetry: true },
   { bug: 'vote-without-log-check', invariant: 'leader-completeness', depth: 10, symmetry: true },
+  // Its liveness failure, judged in each world's quiet continuation (the scenario's bounds say --liveness).
+  { bug: 'ignore-higher-term', invariant: 'raft-liveness', depth: 4, symmetry: false },
 ];
 
 describe('the explorer finds known Raft bugs with shortest counterexamples the kernel replays', () => {
@@ -101,7 +109,7 @@ describe('the explorer finds known Raft bugs with shortest counterexamples the k
 describe("Raft's checkers cloned at every step judge as checkers fed the whole path", () => {
   for (const [bug, steps] of Object.entries(raftExplorePaths)) {
     it(`along the ${bug} counterexample: same finding at the same step, and a clone never changes its original`, () => {
-      const model = new Model(raftExploreScenario, configFor(raftExploreScenario, 0, bug), resolveBounds(raftExploreScenario, bug), null);
+      const model = new Model(raftExploreScenario, configFor(raftExploreScenario, 0, bug), pathBounds(bug), null);
       const end = followPath(model, steps).world;
       const path: XWorld[] = [];
       for (let w: XWorld | null = end; w !== null; w = w.parent) path.unshift(w);
@@ -155,15 +163,15 @@ describe('the deeper Raft bugs: their counterexamples, followed through the expl
   const expected: Record<string, string> = { 'commit-previous-term': 'leader-completeness', 'stale-read': 'linearizable', 'ignore-higher-term': 'linearizable' };
   for (const [bug, steps] of Object.entries(raftExplorePaths)) {
     it(`${bug} (${steps.length} steps)`, () => {
-      const model = new Model(raftExploreScenario, configFor(raftExploreScenario, 0, bug), resolveBounds(raftExploreScenario, bug), null);
+      const model = new Model(raftExploreScenario, configFor(raftExploreScenario, 0, bug), pathBounds(bug), null);
       const r = followPath(model, steps);
       expect(r.finding?.invariant).toBe(expected[bug]);
       expect(r.world.depth).toBe(steps.length); // the violation comes at the last step, not before
-      expect(r.world.depth).toBeLessThanOrEqual(resolveBounds(raftExploreScenario, bug).depth);
+      expect(r.world.depth).toBeLessThanOrEqual(pathBounds(bug).depth);
       const replay = runConfig(raftExploreScenario, directedConfig(model, r.world));
       expect(replay.violation).toMatchObject({ invariant: r.finding!.invariant, message: r.finding!.message });
       // Without the bug, the same steps break nothing (or are not even possible).
-      const clean = new Model(raftExploreScenario, { ...configFor(raftExploreScenario, 0, bug), bug: null }, resolveBounds(raftExploreScenario, bug), null);
+      const clean = new Model(raftExploreScenario, { ...configFor(raftExploreScenario, 0, bug), bug: null }, pathBounds(bug), null);
       let finding: unknown = null;
       try {
         finding = followPath(clean, steps).finding;
