@@ -23,6 +23,7 @@ import { describeBounds } from '../sim/explore/cli.ts';
 import type { ExploreBounds } from '../sim/scenario.ts';
 import { raftExploreScenario, raftExplorePathBounds, raftExplorePaths } from '../scenarios/raft-explore.ts';
 import { configFor, runConfig } from '../sim/run.ts';
+import { swimExploreScenario } from '../scenarios/swim-explore.ts';
 import { RAFT_BUG_NAMES } from '../core/raft/index.ts';
 
 const STATERIGHT_STATES_PER_SECOND = 1_200_000;
@@ -137,6 +138,15 @@ export default async function exploreBench(): Promise<void> {
         `  ${''.padEnd(24)} its known counterexample (raftExplorePaths, ${path.length} steps, no faults) followed through the model: ${r.finding?.invariant ?? 'NO VIOLATION'} at step ${r.world.depth}; kernel replay ${replay.violation?.message === r.finding?.message ? 'same' : 'DIFFERS'}`,
       );
     }
+  }
+
+  console.log('\nswim-explore (3 SWIM members), breadth-first with the scenario\'s bounds:');
+  for (const bug of [null, 'lower-incarnation-alive', 'refute-without-bump']) {
+    fullGc();
+    const o = exploreScenario(swimExploreScenario, { bug, timeBudgetMs: budgetS * 1000 });
+    const v = o.violation;
+    const what = v ? `FOUND ${v.invariant} at depth ${v.depth}, ${v.faults.total} faults; kernel replay ${v.replay?.same ? 'same' : 'DIFFERS'}` : `${o.exhausted ? 'exhausted' : o.stoppedBy}, no violation`;
+    console.log(`  ${(bug ?? '(no bug)').padEnd(24)} ${what}; ${fmt(o.unique)} worlds, ${(o.elapsedMs / 1000).toFixed(1)} s; ${describeBounds(o.bounds)}`);
   }
 
   const best = STATERIGHT_STATES_PER_SECOND;
