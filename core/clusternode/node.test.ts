@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Env, Rng } from '../../sim/protocol.ts';
-import { bootstrapConfig, evenSlotRanges } from './config.ts';
+import { applyConfigCommand, bootstrapConfig, evenSlotRanges } from './config.ts';
 import { createClusterClientProtocol, type ClusterClientState } from './client.ts';
 import { createClusterNodeProtocol } from './node.ts';
 import { entryRecord, recoverData, snapshotRecord, streamRecord } from './storage.ts';
@@ -133,6 +133,24 @@ describe('cluster node', () => {
     expect(onReplica.effects).toContainEqual(expect.objectContaining({ type: 'send', message: expect.objectContaining({ t: 'raft', m: expect.objectContaining({ type: 'clientRequest' }) }) }));
     const refused = node.step(replica, { type: 'command', commandId: 3, command: { type: 'admin', argv: ['CLUSTER', 'SETSLOT', '1', 'NODE', 'n2'] } }, env('n3', 5));
     expect(refused.effects).toContainEqual(expect.objectContaining({ type: 'reply', commandId: 3, reply: expect.objectContaining({ type: 'error' }) }));
+  });
+
+  it('a promotion reports how far the replica had got in the stream it followed when it took over, not at its election', () => {
+    // n3 was elected at offset 11 of n1's stream and took one more write (12) before the promotion
+    // reached it: the promotion must say 12, or a checker counts write 12 as lost (deep run, seed 7).
+    const replica = structuredClone(started('n3').state);
+    replica.repl.replId = 'n1@1';
+    replica.repl.offset = 12;
+    const promote = (fromReplId: string) =>
+      applyConfigCommand(config, { op: 'promote', shard: 's1', node: 'n3', failed: 'n1', electionEpoch: 3, fromReplId, offset: 11, mode: 'auto' }).config;
+    const promotedAt = (fromReplId: string) => {
+      const r = node.step(structuredClone(replica), { type: 'message', from: 'n2', message: { t: 'cfg', config: promote(fromReplId) } }, env('n3', 50));
+      const o = r.effects.map((e) => (e.type === 'observe' ? (e.observation as { event?: string; offset?: number }) : null)).find((x) => x?.event === 'promoted');
+      return o?.offset;
+    };
+    expect(promotedAt('n1@1')).toBe(12);
+    // Had it followed another stream since its election, only the election's offset in the old stream is known.
+    expect(promotedAt('n1@0')).toBe(11);
   });
 
   it('answers a request with MOVED, or TRYAGAIN while it holds no lease', () => {
