@@ -422,7 +422,7 @@ class Kernel {
       if (fixed !== undefined && (ev === undefined || fixed.t < ev.t || (fixed.t === ev.t && fixed.seq < ev.seq))) {
         ev = fixed;
         this.fixedHead = this.fixed[++this.fixedNext];
-      } else if (ev === undefined) return;
+      } else if (ev === undefined) return this.drained();
       else heap.pop();
       this.now = ev.t;
       // Deliveries are most events: their call is direct, not through the switch over every kind.
@@ -445,6 +445,16 @@ class Kernel {
       if (this.eventIndex >= maxEvents) {
         this.fail('kernel:event-budget', 'budget', `the run used its budget of ${maxEvents} events before ${this.config.durationMs + this.config.quietMs} ms of virtual time (at ${ev.t.toFixed(3)} ms): a message or timer storm`);
       }
+    }
+  }
+
+  /**
+   * The queue ran dry before the end. An ordinary run can't get here (its end waits in `fixed`);
+   * a directed run whose orders skip a number holds back every later event, its end included.
+   */
+  private drained(): void {
+    if (this.nextOrder < this.pendingOrdered.length) {
+      throw new Error(`directed schedule: no event took order ${this.nextOrder} (a gap in the orders, or a message or timer the run never made), so the later ones, the end among them, never happen`);
     }
   }
 

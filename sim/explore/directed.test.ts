@@ -67,6 +67,12 @@ describe('a directed run in the kernel', () => {
     expect(seen.state!.received).toHaveLength(3);
   });
 
+  it('refuses a schedule whose orders skip a number, instead of ending early without a word', () => {
+    const world = probeWorld(['a', 'b'], [{ atMs: 0, node: 'b', command: { type: 'timer', afterMs: 5 } }]);
+    const config = probeConfig({ quietMs: 0, directed: { fixedRng: true, commands: [{ atMs: 1, order: 0 }], deliveries: [], timers: [null], faults: [], end: { atMs: 9, order: 2 } } });
+    expect(() => runWorld(config, world)).toThrow('directed schedule: no event took order 1');
+  });
+
   it('lands a mid-step crash after the directed number of effects, and restarts as scheduled', () => {
     const seen = { state: null as ProbeState | null, status: '' };
     const world = probeWorld(['a', 'b'], [{ atMs: 0, node: 'b', command: { type: 'write', file: 'f', records: ['x', 'y', 'z'] } }], [watch(seen)]);
