@@ -65,7 +65,8 @@ Exhaustive exploration (a bounded model checker over the same step functions; th
   --max-commands N       commands of the scenario (client or operator) delivered
   --max-timers N         timer firings on a path, every node's together (default: any number)
   --liveness             also judge liveness: every world reached runs on in the kernel through the heal
-                         and the quiet phase, and the liveness checkers judge its end (several times slower)
+                         and the quiet phase, and every checker judges that run (several times slower;
+                         not with --symmetry)
   --time-budget SECONDS  stop after this long (the summary then says the space was not exhausted)
   --dfs                  depth-first instead of breadth-first
   --guided               worlds that reach a new combination of the nodes' progress (role, term,
@@ -173,6 +174,7 @@ async function main(argv: string[]): Promise<number> {
     if (v['max-commands'] !== undefined) bounds.commands = parseIntArg(v['max-commands'], '--max-commands', 0, 30);
     if (v['max-timers'] !== undefined) bounds.timers = parseIntArg(v['max-timers'], '--max-timers', 0, 1_000_000);
     if (v.liveness) bounds.liveness = true;
+    if (v.liveness && v.symmetry) throw new UsageError('--liveness and --symmetry do not go together: a world and its permutations go on differently after the heal (node streams are named)');
     if (v.dfs && v.guided) throw new UsageError('--dfs and --guided are two search orders: give one');
     let timeBudgetMs: number | null = null;
     if (v['time-budget'] !== undefined) {

@@ -117,7 +117,7 @@ interface DirectedContinuation {
   /** Timer arms the schedule never fires: their due times. */
   readonly unfired: Map<number, number>;
   /** Commands the schedule never delivers. */
-  readonly commands: { readonly node: number; readonly commandId: number; readonly command: unknown }[];
+  readonly commands: { readonly node: number; readonly commandId: number; readonly atMs: number; readonly command: unknown }[];
 }
 
 /**
@@ -355,7 +355,7 @@ class Kernel {
       else {
         const at = directed.commands[commandId];
         if (at) this.scheduleOrdered(at, COMMAND, node, -1, commandId, -1, c.command);
-        else this.continuation?.commands.push({ node, commandId, command: c.command });
+        else this.continuation?.commands.push({ node, commandId, atMs: c.atMs, command: c.command });
       }
     });
     config.faults.forEach((f, k) => {
@@ -504,7 +504,7 @@ class Kernel {
       case HEAL:
         this.begin(ev.t);
         if (this.directed !== null) this.leaveDirected();
-        this.finalHeal();
+        else this.finalHeal();
         return true;
       case END:
         this.begin(ev.t);
@@ -1013,30 +1013,37 @@ class Kernel {
   }
 
   /**
-   * A directed run's schedule has ended and its quiet phase begins: from here the kernel schedules
-   * as in any run. What the schedule left pending goes on: the messages still in flight arrive at
-   * their link's latency (in send order), armed timers fire when due (in arm order), commands not
-   * yet delivered arrive now, and nodes draw from their seeded streams.
+   * A directed run's schedule has ended and its quiet phase begins: the final heal, and from here
+   * the kernel schedules as in any run. What the schedule left pending goes on: the messages still
+   * in flight arrive at their link's latency, armed timers fire when due (an overdue one now),
+   * commands not yet delivered arrive at their time (or now), and nodes draw from their seeded streams.
    */
   private leaveDirected(): void {
     const c = this.continuation!;
     this.directed = null;
     this.envs.forEach((env, i) => (env.rng = new Stream(this.config.seed, `node/${this.names[i]}`)));
-    for (const m of c.held) {
+    this.finalHeal();
+    // What goes on is ordered by the world alone, never by the path that reached it (send order
+    // across links, arm order across nodes): the explorer takes a world reached along two paths
+    // for one, so its continuation must be one too.
+    const held = c.held.map((m) => {
       const link = this.link(m.from * this.n + m.to);
       const model = link.epoch === this.conditionsEpoch ? link.model : this.refreshModel(link);
-      this.schedule(this.arrival(link, model, link.rng), DELIVER, m.to, m.from, m.tag, m.msg, m.message);
-    }
+      // A FIFO link's messages keep their send order; a reordering link's are a set, ordered by content.
+      return { m, link, model, key: model.reorder ? canonicalJson(m.message) : '' };
+    });
+    held.sort((a, b) => a.m.from - b.m.from || a.m.to - b.m.to || (a.key < b.key ? -1 : a.key > b.key ? 1 : a.m.msg - b.m.msg));
+    for (const { m, link, model } of held) this.schedule(this.arrival(link, model, link.rng), DELIVER, m.to, m.from, m.tag, m.msg, m.message);
     const armed: { i: number; name: string; gen: number; due: number }[] = [];
     for (let i = 0; i < this.n; i++) {
       for (const [name, gen] of this.timers[i]!) {
         const due = c.unfired.get(gen);
-        if (due !== undefined) armed.push({ i, name, gen, due });
+        if (due !== undefined) armed.push({ i, name, gen, due: Math.max(this.now, due) });
       }
     }
-    armed.sort((a, b) => a.gen - b.gen);
-    for (const t of armed) this.schedule(Math.max(this.now, t.due), TIMER, t.i, this.incarnation[t.i]!, t.gen, -1, t.name);
-    for (const k of c.commands) this.schedule(this.now, COMMAND, k.node, -1, k.commandId, -1, k.command);
+    armed.sort((a, b) => a.due - b.due || a.i - b.i || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const t of armed) this.schedule(t.due, TIMER, t.i, this.incarnation[t.i]!, t.gen, -1, t.name);
+    for (const k of c.commands) this.schedule(Math.max(this.now, k.atMs), COMMAND, k.node, -1, k.commandId, -1, k.command);
     this.schedule(this.now + this.config.quietMs, END, -1, -1, 0, -1, undefined);
   }
 

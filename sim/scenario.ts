@@ -69,8 +69,10 @@ export interface DirectedFault {
  * hooks run. With `quietMs` above 0 the world goes on past `end` as a run goes on past its final
  * heal: down nodes restart, the messages of `inflight` arrive at their link's normal latency from
  * `end`, timers still armed fire when due (an overdue one at once), commands not yet delivered
- * arrive at `end`, nodes draw from their seeded streams, and everything after is scheduled as in
- * any run. The run ends `quietMs` later and every checker, liveness included, judges it there.
+ * arrive at their time (or at `end`), nodes draw from their seeded streams, and everything after
+ * is scheduled as in any run. What is pending goes on in an order the world alone fixes (by link,
+ * then send order; by due time, then node and timer name), never the path's. The run ends
+ * `quietMs` later and every checker, liveness included, judges it there.
  */
 export interface DirectedSchedule {
   /** Every node's Rng returns 0 from next() (so int(n) = 0 and between(min, max) = min). */
@@ -186,8 +188,9 @@ export interface ExploreBounds {
   readonly timers: number | null;
   /**
    * Liveness too: in every world reached, the kernel runs the world's quiet continuation (the heal
-   * and the scenario's quiet phase, scheduled as in any run; see `DirectedSchedule`), and the
-   * liveness checkers judge its end. About a kernel run per world, so several times slower.
+   * and the scenario's quiet phase, scheduled as in any run; see `DirectedSchedule`), and every
+   * checker judges it, liveness included. About a kernel run per world, so several times slower.
+   * Not with symmetry reduction: node streams are named, so permuted worlds go on differently.
    */
   readonly liveness: boolean;
 }

@@ -87,6 +87,7 @@ describe('npm run sim -- --explore', () => {
       [['--explore', '--dfs', '--guided'], '--dfs and --guided are two search orders'],
       [['--guided'], '--guided is a bound of an exploration'],
       [['--liveness', '--seed', '1'], '--liveness is a bound of an exploration'],
+      [['--explore', '--liveness', '--symmetry'], '--liveness and --symmetry do not go together'],
     ] as const) {
       const r = sim(['--scenario', 'raft-explore', ...args]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);

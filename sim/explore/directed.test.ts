@@ -110,6 +110,7 @@ describe('a directed run in the kernel', () => {
     expect(directedScheduleError({ ...good, fixedRng: 'yes' }, 0)).toContain('fixedRng');
     expect(directedScheduleError({ ...good, end: { atMs: 1, order: 0 } }, 0)).toContain('used twice');
     expect(directedScheduleError({ ...good, end: { atMs: 1, order: 5 } }, 0)).toContain('without a gap');
+    expect(directedScheduleError({ ...good, deliveries: [[{ atMs: 1, order: 1 }]], end: { atMs: 1, order: 0 } }, 0)).toBe('directed.end must come last (the highest order)');
     expect(directedScheduleError({ ...good, faults: [] }, 1)).toContain('one entry per fault');
     expect(directedScheduleError({ ...good, timers: [{ atMs: -1, order: 2 }] }, 0)).toContain('directed.timers');
   });

@@ -189,5 +189,6 @@ export function directedScheduleError(d: unknown, faultCount: number): string | 
   for (const f of r.faults as { order: number }[]) if (!add(f.order)) return `directed: order ${f.order} is used twice`;
   if (!add((r.end as { order: number }).order)) return 'directed: the end order is used twice';
   for (let o = 0; o < orders.size; o++) if (!orders.has(o)) return `directed: no event has order ${o} (orders must run 0, 1, 2, ... without a gap)`;
+  if ((r.end as { order: number }).order !== orders.size - 1) return 'directed.end must come last (the highest order)';
   return null;
 }

@@ -95,6 +95,7 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
   const bounds = resolveBounds(scenario, bug, options.bounds);
   const order = options.order ?? 'bfs';
   const symmetric = options.symmetry ? [...(scenario.explore?.symmetric?.(config) ?? [])] : [];
+  if (bounds.liveness && symmetric.length > 1) throw new Error('explorer: liveness and symmetry reduction do not go together: a world and its permutations go on differently after the heal (node streams are named)');
   const model = new Model(scenario, config, bounds, symmetric.length > 1 ? symmetric : null);
   const result = search(model, {
     order,
