@@ -1,6 +1,20 @@
-/** Terminal rendering of trace entries: one line each, the last ones before a violation. */
+/** Terminal rendering: trace entries one line each (the last ones before a violation), and summary tables. */
+import chalk from 'chalk';
+import Table from 'cli-table3';
 import type { TraceEntry } from '../sim/trace.ts';
 import { formatMs } from '../sim/faults.ts';
+
+/** Rows of (label, value): a bordered table on a terminal, aligned plain text otherwise. */
+export function printTable(rows: readonly (readonly [string, string])[]): void {
+  if (process.stdout.isTTY === true) {
+    const table = new Table({ style: { head: [], border: [] } });
+    for (const [k, val] of rows) table.push({ [chalk.bold(k)]: val });
+    console.log(table.toString());
+  } else {
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, val] of rows) console.log(`${k.padEnd(width)}  ${val}`);
+  }
+}
 
 export function compactJson(value: unknown, max = 110): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');

@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import { WorkerPool } from './pool.ts';
 import { determinismSample, locateDivergence, type Divergence } from './determinism.ts';
 import { loadReport, ReportError, toolInfo, writeReport, makeReport, type Report } from '../reports/report.ts';
-import { formatEntry, formatDuration, compactJson } from '../reports/terminal.ts';
+import { formatEntry, formatDuration, compactJson, printTable } from '../reports/terminal.ts';
 import { isValidSeed } from './rng.ts';
 import { runExploreCommand } from './explore/cli.ts';
 import type { ExploreBounds } from './scenario.ts';
@@ -282,17 +282,6 @@ function makeJob(o: Options, seed: number): Job {
 }
 
 const tty = () => process.stdout.isTTY === true;
-
-function printTable(rows: [string, string][]): void {
-  if (tty()) {
-    const table = new Table({ style: { head: [], border: [] } });
-    for (const [k, val] of rows) table.push({ [chalk.bold(k)]: val });
-    console.log(table.toString());
-  } else {
-    const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, val] of rows) console.log(`${k.padEnd(width)}  ${val}`);
-  }
-}
 
 function violationLines(r: JobResult, shown: number): string[] {
   const v = r.violation!;

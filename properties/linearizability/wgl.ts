@@ -25,6 +25,10 @@
  * Everything here is deterministic: the hash keys come from a fixed mixer, and the only clock is an
  * optional `deadlineReached` callback, consulted every 1024 steps, that the caller injects.
  */
+import { fmix32 as importedFmix32 } from '../../sim/explore/hash.ts';
+
+// Bound once: a loader that compiles imports to live-binding getters would pay for one per hash.
+const fmix32 = importedFmix32;
 
 export const READ = 0;
 export const WRITE = 1;
@@ -417,16 +421,6 @@ function unlift(next: Int32Array, prev: Int32Array, call: number, ret: number): 
   prev[next[call]!] = call;
 }
 
-/** Murmur3's 32-bit finalizer: spreads the bits of an int over the whole word. */
-function fmix32(x: number): number {
-  let h = x | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h | 0;
-}
 
 function mixState(state: number): number {
   return fmix32(Math.imul(state, 0x27d4eb2f) ^ 0x165667b1);

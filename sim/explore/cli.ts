@@ -5,9 +5,9 @@
  */
 import { relative } from 'node:path';
 import chalk from 'chalk';
-import Table from 'cli-table3';
 import type { ExploreBounds, Scenario } from '../scenario.ts';
 import { toolInfo } from '../../reports/report.ts';
+import { printTable } from '../../reports/terminal.ts';
 import { configFor } from '../run.ts';
 import { exploreScenario, resolveBounds, type ExploreOutcome } from './index.ts';
 import type { SearchOrder, SearchProgress } from './explorer.ts';
@@ -152,14 +152,7 @@ function printSummary(o: ExploreOutcome): void {
     ['wall', `${(o.elapsedMs / 1000).toFixed(1)} s (${count(rate(o))} worlds/s)`],
     ['result', v ? `VIOLATION: ${v.invariant} at depth ${v.depth}` : 'ok: no invariant violated in any world reached'],
   ];
-  if (process.stdout.isTTY) {
-    const table = new Table({ style: { head: [], border: [] } });
-    for (const [k, val] of rows) table.push({ [chalk.bold(k)]: val });
-    console.log(table.toString());
-  } else {
-    const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, val] of rows) console.log(`${k.padEnd(width)}  ${val}`);
-  }
+  printTable(rows);
   if (!v) return;
   const f = v.faults;
   console.log('');

@@ -130,9 +130,7 @@ class Search {
     const finding = set.feedAll(this.model.callsOf(root)) ?? set.end(this.model.viewOf(root.now, root.events, root.slots));
     this.visited.set(root.h1, root.h2, 0);
     if (finding !== null) this.found(root, finding, false);
-    else if (this.continued(root)) {
-      // found in the initial world's continuation
-    } else {
+    else if (!this.continued(root)) {
       if (set.cloneable) root.checkers = set;
       if (this.options.order === 'bfs') this.bfs(root);
       else if (this.options.order === 'guided') this.guided(root);
