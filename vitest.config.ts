@@ -2,9 +2,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['core/**/*.test.ts', 'sim/**/*.test.ts', 'scenarios/**/*.test.ts', 'properties/**/*.test.ts', 'reports/**/*.test.ts'],
+    include: ['cli/**/*.test.ts', 'core/**/*.test.ts', 'sim/**/*.test.ts', 'scenarios/**/*.test.ts', 'properties/**/*.test.ts', 'reports/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['reports/browser.setup.ts'],
   },
 });

@@ -5,7 +5,6 @@
  * Exit 0: the page was written; 2: bad usage or a broken or foreign report (one line, no stack
  * trace); 3: an internal error.
  */
-import { parseArgs } from 'node:util';
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { findScenario } from '../scenarios/index.ts';
@@ -13,7 +12,7 @@ import { runConfig } from '../sim/run.ts';
 import { loadReport, ReportError, type Report } from './report.ts';
 import { formatEntry, formatDuration } from './terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from './html.ts';
-import { UsageError, runCommand } from '../sim/command.ts';
+import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from '../sim/command.ts';
 
 
 const help = `Usage: npm run report -- FILE [--out OUT.html] [--window-ms N]
@@ -54,22 +53,17 @@ function parseWindow(text: string): number {
   return n;
 }
 
-function main(argv: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        out: { type: 'string' },
-        'window-ms': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
+export function main(argv: string[]): number {
+  const parsed = parseCommandLine({
+    args: argv,
+    options: {
+      out: { type: 'string' },
+      'window-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
   const v = parsed.values;
   if (v.help) {
     console.log(help);
@@ -84,6 +78,7 @@ function main(argv: string[]): number {
   // --out DIR (an existing directory) puts the page there under the report's name.
   const out = v.out === undefined ? besideReport : isDirectory(v.out) ? join(v.out, basename(besideReport)) : v.out;
   if (out === file) throw new UsageError(`--out ${out} would overwrite the report`);
+  checkOutputFile(out, '--out');
 
   let report: Report;
   try {
@@ -145,4 +140,4 @@ function main(argv: string[]): number {
   return 0;
 }
 
-runCommand('report', main);
+if (isEntry(import.meta.url)) runCommand('report', main);

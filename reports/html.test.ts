@@ -11,10 +11,10 @@ import { formatFault } from '../sim/faults.ts';
 import { maxGossipScenario } from '../scenarios/maxgossip.ts';
 import { findScenario } from '../scenarios/index.ts';
 import { makeReport, validateReport, writeReport, type Report } from './report.ts';
+import { findBrowser } from './browser.ts';
 import { compareNodeIds, escapeHtml, faultText, observedRole, renderReportHtml } from './html.ts';
 
 const root = join(import.meta.dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
 const TOOL = { name: 'cluster-sim', version: '0.0.0-test', commit: '0123456789abcdef0123456789abcdef01234567', dirty: false };
 
 /** A real report: maxgossip seed 3 with the no-persist bug, as the CLI writes it, plus the full trace of its replay. */
@@ -220,13 +220,8 @@ describe('observedRole', () => {
 describe('the page in a browser', () => {
   let browser: Browser;
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} not found: this test renders the HTML report in Debian's chromium (apt-get install chromium; .ci/run installs it)`);
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const found = await findBrowser();
+    browser = await chromium.launch({ executablePath: found.executablePath, args: [...found.args] });
   });
   afterAll(async () => {
     await browser?.close();

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { oneLine, outputDirError, readTextInput } from '../sim/command.ts';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunConfig, Scenario } from '../sim/scenario.ts';
@@ -100,6 +101,8 @@ export function reportFileName(r: Pick<Report, 'scenario' | 'seed' | 'bug' | 'tr
 
 /** Writes the report under `dir` atomically (temp file, then rename) and returns its path. */
 export function writeReport(report: Omit<Report, 'replay'>, dir: string): string {
+  const unusable = outputDirError(dir);
+  if (unusable !== null) throw new Error(unusable);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, reportFileName(report));
   const shown = relative(process.cwd(), path) || path;
@@ -119,16 +122,15 @@ export class ReportError extends Error {}
 export function loadReport(path: string, findScenario: (name: string) => Scenario | undefined): Report {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextInput(path, 'report');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ReportError(`cannot read report ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`);
+    throw new ReportError((e as Error).message);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new ReportError(`${path} is not a report: not valid JSON (${(e as Error).message})`);
+    throw new ReportError(`${path} is not a report: not valid JSON (${oneLine((e as Error).message, 120)})`);
   }
   return validateReport(data, path, findScenario);
 }
@@ -177,6 +179,10 @@ export function validateReport(data: unknown, path: string, findScenario: (name:
   if (typeof v !== 'object' || v === null) fail('the report has no violation');
   if (typeof v!.invariant !== 'string' || typeof v!.eventIndex !== 'number' || typeof v!.atMs !== 'number') fail('violation needs invariant, eventIndex and atMs');
   if (typeof r.traceHash !== 'string' || !/^[0-9a-f]{16}$/.test(r.traceHash)) fail('traceHash must be 16 hex digits');
+  // The top-level names are what a person reads; the config is what runs. They must agree.
+  for (const key of ['scenario', 'seed', 'bug'] as const) {
+    if (r[key] !== undefined && r[key] !== c[key]) fail(`its ${key} ${JSON.stringify(r[key])} disagrees with its config's ${JSON.stringify(c[key])}: the file was edited or is damaged`);
+  }
   if (!Array.isArray(r.traceTail)) fail('traceTail must be a list');
   return data as Report;
 }

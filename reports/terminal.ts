@@ -16,6 +16,18 @@ export function printTable(rows: readonly (readonly [string, string])[]): void {
   }
 }
 
+/** A table with a header row: boxed on a terminal, aligned plain columns when piped. */
+export function printColumns(head: readonly string[], rows: readonly (readonly string[])[]): void {
+  if (process.stdout.isTTY === true) {
+    const table = new Table({ head: head.map((h) => chalk.bold(h)), style: { head: [], border: [] } });
+    for (const r of rows) table.push([...r]);
+    console.log(table.toString());
+    return;
+  }
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of [head, ...rows]) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+}
+
 export function compactJson(value: unknown, max = 110): string {
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

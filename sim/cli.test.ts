@@ -71,26 +71,60 @@ describe('npm run sim', () => {
   it('exits 2 with one clear line on bad usage', () => {
     for (const [args, says] of [
       [['--seed', 'abc'], '--seed must be a whole number'],
-      [['--seed', '-1'], 'Option'],
+      [['--seed', '-1'], '--seed "-1": negative numbers are not allowed here'],
+      [['--seed', '1', '--out', '/proc/x'], '--out: /proc/x is under /proc, a system pseudo-filesystem'],
+      [['--seed', '1', '--out', '/dev/null/x'], '--out: /dev/null/x cannot be made: /dev/null is a file, not a folder'],
+      [['--seed', '1', '--out', 'package.json'], '--out: package.json is a file, not a folder'],
+      [['--seed', '1', '--metrics', '/proc/m.prom'], '--metrics: /proc is under /proc'],
+      [['--seed', '1', '--history', '/sys/h.json'], '--history: /sys is under /sys'],
+      [['--seeds', '1..2', '--history', 'h.json'], '--history writes the history of one run'],
+      [['--explore'], '--explore needs --scenario: the explorable scenarios are raft-explore, swim-explore'],
+      [['--explore', '--scenario', 'raft'], 'scenario raft has no model for --explore'],
+      [['--scenario', 'maxgossip', '--seed', '1', '--faults', 'crash n1 at 500s'], "'crash n1 at 500s' comes at or after the end of the faulty phase"],
       [['--seeds', '9..3'], 'the end is before the start'],
       [['--seeds', '1-3'], '--seeds must look like A..B'],
       [['--shard', '3/2', '--seeds', '1..4'], '--shard I must be between 1 and 2'],
       [['--workers', 'many', '--seeds', '1..2'], '--workers must be a whole number'],
       [['--scenario', 'nope'], 'unknown scenario "nope"'],
       [['--bug', 'nope'], 'has no bug "nope"'],
-      [['--frobnicate'], "Unknown option '--frobnicate'"],
+      [['--frobnicate'], "Unknown option '--frobnicate' (see --help)"],
       [['--seed', '1', '--seeds', '1..2'], 'either --seed or --seeds'],
       [['--seed', '1', '--faults', 'crash n1 at soon'], 'bad duration "soon"'],
       [['--seed', '1', '--faults', 'crash n99 at 1s'], 'unknown node "n99"'],
       [['--replay', 'reports/nope.json'], 'no such file'],
     ] as const) {
-      const r = sim([...args]);
+      const r = sim([...args], !(args as readonly string[]).includes('--explore'));
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       const lines = r.stderr.trim().split('\n');
       expect(lines.length, r.stderr).toBe(1);
       expect(lines[0]).toContain(says);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('caps --workers at the number of seeds, and says so', () => {
+    const r = sim(['--seeds', '1..2', '--workers', '64']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim()).toBe('sim: note: --workers 64 capped at 2, the number of seeds to run'.replace('sim: ', ''));
+    expect(r.stdout).toMatch(/workers\s+2/);
+  });
+
+  it('writes the run\'s client history for npm run check, and a report carries the failing key\'s history', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-history-'));
+    const history = join(dir, 'h.json');
+    const r = json(['--scenario', 'raft-leader-isolated', '--seed', '2', '--bug', 'stale-read', '--out', dir, '--history', history]);
+    expect(r.code).toBe(1);
+    expect(r.data.history.operations).toBeGreaterThan(50);
+    const written = JSON.parse(readFileSync(history, 'utf8')) as { model: string; operations: unknown[] };
+    expect(written.model).toBe('kv');
+    expect(written.operations.length).toBe(r.data.history.operations);
+    const check = (file: string) => spawnSync(process.execPath, ['--import', 'tsx', 'properties/linearizability/cli.ts', file], { cwd: root, encoding: 'utf8' });
+    expect(check(history).status).toBe(1);
+    const fromReport = check(r.data.report as string);
+    expect(fromReport.status, fromReport.stderr).toBe(1);
+    expect(fromReport.stdout).toContain('NOT LINEARIZABLE');
+    const report = JSON.parse(readFileSync(r.data.report as string, 'utf8'));
+    expect(report.violation.evidence.key).toBe('a');
   });
 
   it('refuses a broken or foreign report with exit 2 and a message naming the problem', () => {
@@ -106,10 +140,14 @@ describe('npm run sim', () => {
       ['faults.json', JSON.stringify({ ...report, config: { ...report.config, faults: [{ atMs: 5, type: 'crash', node: 'zz' }] } }), 'unknown node "zz"'],
       ['seed.json', JSON.stringify({ ...report, config: { ...report.config, seed: 'x' } }), 'config.seed must be'],
       ['hash.json', JSON.stringify({ ...report, traceHash: 'xyz' }), 'traceHash must be 16 hex digits'],
+      ['edited.json', JSON.stringify({ ...report, seed: report.seed + 1 }), `its seed ${report.seed + 1} disagrees with its config's ${report.seed}`],
+      ['bug.json', JSON.stringify({ ...report, bug: null }), 'its bug null disagrees with its config\'s "no-persist"'],
+      ['binary.json', '\u0000\u0001\u0002ELF', 'is not a report: it holds binary data'],
+      ['latin1.json', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('latin1'), 'is not a report: it is not UTF-8 text'],
     ];
     for (const [name, text, says] of cases) {
       const path = join(dir, name);
-      writeFileSync(path, text);
+      writeFileSync(path, name === 'latin1.json' ? Buffer.from(text, 'latin1') : text);
       const r = sim(['--replay', path]);
       expect(r.code, name).toBe(2);
       expect(r.stderr.trim().split('\n').length, r.stderr).toBe(1);

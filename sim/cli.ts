@@ -3,7 +3,6 @@
  * report, list scenarios and known bugs. Exit 0: no violation; 1: a violation (report written,
  * path and replay command printed); 2: bad usage or bad input (one line, no stack trace).
  */
-import { parseArgs } from 'node:util';
 import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import chalk from 'chalk';
@@ -23,7 +22,8 @@ import { formatEntry, formatDuration, compactJson, printTable } from '../reports
 import { isValidSeed } from './rng.ts';
 import { runExploreCommand } from './explore/cli.ts';
 import type { ExploreBounds } from './scenario.ts';
-import { UsageError, runCommand } from './command.ts';
+import { UsageError, checkOutputDir, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
+import { historyCollector, writeHistory } from './history-export.ts';
 
 
 const help = `Usage: npm run sim -- [options]
@@ -88,6 +88,8 @@ interface Options {
   out: string;
   tail: number;
   metrics: string | null;
+  /** Where to write the run's client history (--history), or null. */
+  history: string | null;
 }
 
 const CHECKPOINT_EVERY = 1000;
@@ -99,10 +101,8 @@ function parseIntArg(text: string, what: string, min: number, max = Number.MAX_S
   return n;
 }
 
-async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseCommandLine({
       args: argv,
       options: {
         seed: { type: 'string' },
@@ -135,17 +135,18 @@ async function main(argv: string[]): Promise<number> {
         dfs: { type: 'boolean' },
         guided: { type: 'boolean' },
         symmetry: { type: 'boolean' },
+        history: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
     });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see --help)`);
-  }
   const v = parsed.values;
   if (v.help) {
     console.log(help);
     return 0;
+  }
+  if (v.explore && v.scenario === undefined) {
+    throw new UsageError(`--explore needs --scenario: the explorable scenarios are ${scenarios.filter((s) => s.explore !== undefined).map((s) => s.name).join(', ')}`);
   }
   const scenarioName = v.scenario ?? defaultScenarioName;
   const scenario = findScenario(scenarioName);
@@ -153,10 +154,19 @@ async function main(argv: string[]): Promise<number> {
   if (v.list) return list(v.json ?? false);
   if (v['list-bugs']) return listBugs(v.scenario ? [scenario] : scenarios, v.json ?? false);
   const out = resolve(v.out ?? 'reports/out');
+  checkOutputDir(v.out ?? 'reports/out', '--out');
   const json = v.json ?? false;
+  const history = v.history !== undefined ? resolve(v.history) : null;
+  if (history !== null) {
+    checkOutputFile(v.history!, '--history');
+    if (v.explore || v.seeds !== undefined) throw new UsageError('--history writes the history of one run: give --seed or --replay, not --seeds or --explore');
+  }
   const tail = v.tail !== undefined ? parseIntArg(v.tail, '--tail', 1, 1_000_000) : 400;
   const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'max-timers', 'liveness', 'time-budget', 'dfs', 'guided', 'symmetry'] as const;
   if (v.explore) {
+    if (scenario.explore === undefined) {
+      throw new UsageError(`scenario ${scenario.name} has no model for --explore; the explorable scenarios are ${scenarios.filter((s) => s.explore !== undefined).map((s) => s.name).join(', ')}`);
+    }
     for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--explore makes its own schedules: drop --${flag}`);
     }
@@ -190,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
     for (const flag of ['seed', 'seeds', 'bug', 'faults', 'shard', 'scenario'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--replay takes its ${flag === 'faults' ? 'fault schedule' : flag} from the report; drop --${flag}`);
     }
-    return replay(v.replay, json, out, tail);
+    return replay(v.replay, json, out, tail, history);
   }
   if (v.seed !== undefined && v.seeds !== undefined) throw new UsageError('give either --seed or --seeds, not both');
   const bug = v.bug ?? null;
@@ -229,12 +239,16 @@ async function main(argv: string[]): Promise<number> {
     const servers = scenario.build(probe).nodes.filter((n) => n.faultable).map((n) => n.id);
     const err = faultScheduleError(faults, servers);
     if (err) throw new UsageError(`--faults: ${err} (this scenario's servers: ${servers.join(', ')})`);
+    const late = faults.find((f) => f.atMs >= probe.durationMs);
+    if (late !== undefined) {
+      throw new UsageError(`--faults: '${formatFault(late)}' comes at or after the end of the faulty phase (${formatDuration(probe.durationMs)}), where the final heal clears every fault: it would never happen`);
+    }
   }
   let seed: number | null = null;
   if (v.seed !== undefined) seed = parseIntArg(v.seed, '--seed', 0);
-  if (v.metrics !== undefined && v.metrics.trim() === '') throw new UsageError('--metrics needs a file name');
+  if (v.metrics !== undefined) checkOutputFile(v.metrics, '--metrics');
   const metrics = v.metrics !== undefined ? resolve(v.metrics) : null;
-  const options: Options = { seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics };
+  const options: Options = { seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics, history };
   if (seeds) return sweep(options);
   if (seed === null) {
     seed = randomInt(0, 2 ** 31);
@@ -283,7 +297,13 @@ function makeJob(o: Options, seed: number): Job {
 
 const tty = () => process.stdout.isTTY === true;
 
-function violationLines(r: JobResult, shown: number): string[] {
+/** The command that re-runs a job from scratch, for when its report could not be written. */
+function rerunCommand(o: Pick<Options, 'scenario' | 'bug' | 'faults'>, seed: number): string {
+  const faults = o.faults ? ` --faults ${JSON.stringify(o.faults.map(formatFault).join('; '))}` : '';
+  return `npm run sim -- --scenario ${o.scenario.name} --seed ${seed}${o.bug ? ` --bug ${o.bug}` : ''}${faults}`;
+}
+
+function violationLines(r: JobResult, shown: number, rerun: string | null = null): string[] {
   const v = r.violation!;
   const lines = [
     '',
@@ -296,6 +316,9 @@ function violationLines(r: JobResult, shown: number): string[] {
   }
   if (r.reportPath) {
     lines.push('', `Report:  ${rel(r.reportPath)}`, `Replay:  npm run sim -- --replay ${rel(r.reportPath)}`, `HTML:    npm run report -- ${rel(r.reportPath)}`);
+  } else if (r.reportError !== null) {
+    lines.push('', `Report:  NOT WRITTEN (${r.reportError})`);
+    if (rerun !== null) lines.push(`Re-run:  ${rerun}`);
   }
   return lines;
 }
@@ -307,7 +330,9 @@ function rel(path: string): string {
 
 async function single(o: Options & { seed: number }): Promise<number> {
   const job = makeJob(o, o.seed);
-  const result = await runJobWithMetrics(job);
+  const recorder = o.history !== null ? historyCollector() : null;
+  const result = await runJobWithMetrics(job, recorder?.observe);
+  const historyOps = recorder !== null ? writeRunHistory(o.history!, recorder.history()) : null;
   if (o.metrics !== null) await writeMetrics(o.metrics, [result]);
   let divergence: Divergence | null = null;
   if (o.checkDeterminism) {
@@ -335,7 +360,9 @@ async function single(o: Options & { seed: number }): Promise<number> {
         violations: result.violation ? [violationSummary(result)] : [],
         counters: result.counters,
         report: result.reportPath,
-        replay: result.reportPath ? `npm run sim -- --replay ${rel(result.reportPath)}` : null,
+        replay: result.reportPath ? `npm run sim -- --replay ${rel(result.reportPath)}` : result.violation ? rerunCommand(o, o.seed) : null,
+        ...(result.reportError !== null ? { reportError: result.reportError } : {}),
+        ...(historyOps !== null ? { history: { file: o.history, operations: historyOps } } : {}),
         ...(o.checkDeterminism ? { determinism: divergence ? { ok: false, divergence } : { ok: true } } : {}),
       }),
     );
@@ -354,10 +381,17 @@ async function single(o: Options & { seed: number }): Promise<number> {
       ['result', result.violation ? `VIOLATION: ${result.violation.invariant}` : 'ok: no invariant violated'],
       ...(o.checkDeterminism ? [['determinism', divergence ? 'MISMATCH' : 'same trace hash in a second worker'] as [string, string]] : []),
     ]);
-    if (result.violation) for (const line of violationLines(result, 15)) console.log(line);
+    if (historyOps !== null) console.log(`history     ${historyOps} client operations written to ${rel(o.history!)} (npm run check -- ${rel(o.history!)})`);
+    if (result.violation) for (const line of violationLines(result, 15, rerunCommand(o, o.seed))) console.log(line);
     if (divergence) printDivergence(divergence);
   }
   return result.violation || divergence ? 1 : 0;
+}
+
+/** Writes the run's client history; the number of operations in it. */
+function writeRunHistory(path: string, history: ReturnType<ReturnType<typeof historyCollector>['history']>): number {
+  writeHistory(path, history);
+  return history.operations.length;
 }
 
 /** Writes the runs' metrics, summed, in the Prometheus text format (temp file, then rename). */
@@ -395,11 +429,16 @@ function printDivergence(d: Divergence): void {
   }
 }
 
-async function sweep(o: Options): Promise<number> {
+async function sweep(options: Options): Promise<number> {
+  let o = options;
   const all: number[] = [];
   for (let s = o.seeds!.from; s <= o.seeds!.to; s++) all.push(s);
   const seeds = o.shard ? all.filter((_, k) => k % o.shard!.count === o.shard!.index - 1) : all;
   const jobs = seeds.map((s) => makeJob(o, s));
+  if (o.workers > Math.max(1, jobs.length)) {
+    console.error(`note: --workers ${o.workers} capped at ${Math.max(1, jobs.length)}, the number of seeds to run`);
+    o = { ...o, workers: Math.max(1, jobs.length) };
+  }
   const started = performance.now(); // determinism-ok: wall time of the sweep, outside the simulated world
   const sample = new Set(determinismSample(seeds, o.checkDeterminism));
   // The check re-runs a seed in a different worker from the one that ran it first.
@@ -495,7 +534,8 @@ async function sweep(o: Options): Promise<number> {
       const first = failures[0]!;
       console.log('');
       console.log(`First failing seed ${first.seed}: ${first.violation!.message}`);
-      console.log(`Replay:  npm run sim -- --replay ${rel(first.reportPath ?? '')}`);
+      if (first.reportPath !== null) console.log(`Replay:  npm run sim -- --replay ${rel(first.reportPath)}`);
+      else console.log(`Report:  NOT WRITTEN (${first.reportError ?? 'no report folder'}); re-run: ${rerunCommand(o, first.seed)}`);
     }
     for (const d of divergences.slice(0, 3)) printDivergence(d);
     if (divergences.length > 3) console.log(`... and ${divergences.length - 3} more determinism failures (reports in ${rel(o.out)})`);
@@ -524,7 +564,7 @@ function emptyStats() {
   return { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0, replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0, forgeries: 0 };
 }
 
-async function replay(file: string, json: boolean, out: string, tail: number): Promise<number> {
+async function replay(file: string, json: boolean, out: string, tail: number, history: string | null): Promise<number> {
   let report: Report;
   try {
     report = loadReport(file, findScenario);
@@ -540,8 +580,10 @@ async function replay(file: string, json: boolean, out: string, tail: number): P
   if (report.tool.dirty) notes.push('the report was made with uncommitted changes: its commit alone may not rebuild the run');
   const scenario = findScenario(report.config.scenario)!;
   const started = performance.now(); // determinism-ok: wall time of the replay
-  const result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: tail } });
+  const recorder = history !== null ? historyCollector() : null;
+  const result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: tail }, ...(recorder ? { onObservation: recorder.observe } : {}) });
   const wallMs = performance.now() - started; // determinism-ok
+  const historyOps = recorder !== null ? writeRunHistory(history!, recorder.history()) : null;
   const v = result.violation;
   const sameViolation = v !== null && v.invariant === report.violation.invariant && v.eventIndex === report.violation.eventIndex;
   const sameHash = result.traceHash === report.traceHash;
@@ -569,18 +611,20 @@ async function replay(file: string, json: boolean, out: string, tail: number): P
         violations: v ? [{ invariant: v.invariant, kind: v.kind, message: v.message, atMs: v.atMs, eventIndex: v.eventIndex }] : [],
         report: newReport,
         notes,
+        ...(historyOps !== null ? { history: { file: history, operations: historyOps } } : {}),
       }),
     );
   } else {
     for (const note of notes) console.error(`note: ${note}`);
     console.log(`Replay of ${file} (scenario ${report.config.scenario}, seed ${report.config.seed}${report.config.bug ? `, bug ${report.config.bug}` : ''}):`);
     console.log(`  ${verdict}`);
+    if (historyOps !== null) console.log(`  ${historyOps} client operations written to ${rel(history!)} (npm run check -- ${rel(history!)})`);
     if (v) {
-      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats, counters: {} };
+      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, reportError: null, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats, counters: {} };
       for (const line of violationLines(r, 15)) console.log(line);
     }
   }
   return v ? 1 : 0;
 }
 
-runCommand('sim', main);
+if (isEntry(import.meta.url)) runCommand('sim', main);

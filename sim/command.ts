@@ -1,31 +1,167 @@
 /**
- * What every command of the project (`sim`, `report`, `check`) does the same way at its edges: a
- * bad flag or a bad input file is a `UsageError`, printed as one line `NAME: message` with exit 2,
- * never a stack trace; anything else is an internal error, exit 3 (set SIM_DEBUG=1 for the stack);
- * and a closed pipe (`... | head`) ends the output quietly.
+ * What every command of the project (`sim`, `report`, `check`, `mutants`, the deep scripts) does
+ * the same way at its edges: a bad flag or a bad input file is a `UsageError`, printed as one line
+ * `NAME: message` with exit 2, never a stack trace; anything else is an internal error, exit 70
+ * (set SIM_DEBUG=1 for the stack); a closed pipe (`... | head`) ends the output quietly; input files
+ * are read as text or refused in one line; output places are checked before any work is done.
  */
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 export class UsageError extends Error {}
 
+/** Exit status of an internal error: a bug of ours, never a verdict (sysexits' EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
+
+/**
+ * Runs a command's `main` on `argv` and gives its exit status: `main`'s own, 2 for a UsageError
+ * (its one line printed as `NAME: message`), EXIT_INTERNAL for anything else. Touches no process
+ * state, so a harness can run many commands in one process.
+ */
+export async function executeCommand(name: string, main: (argv: string[]) => number | Promise<number>, argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`${name}: ${oneLine(e.message)}`);
+      return 2;
+    }
+    console.error(`${name}: internal error: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+    if (process.env.SIM_DEBUG) console.error(e);
+    return EXIT_INTERNAL;
+  }
+}
+
+/** Runs a command as the process's own: its exit status becomes the process's, a closed pipe ends it quietly. */
 export function runCommand(name: string, main: (argv: string[]) => number | Promise<number>): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  const onPipeError = (e: NodeJS.ErrnoException) => {
+    // The reader went away (`| head -1`): what was decided stands, the rest of the output is moot.
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw e;
-  });
-  const fail = (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`${name}: ${e.message}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`${name}: internal error: ${e instanceof Error ? e.message : String(e)}`);
-      if (process.env.SIM_DEBUG) console.error(e);
-      process.exitCode = 3;
-    }
   };
-  try {
-    Promise.resolve(main(process.argv.slice(2))).then((code) => {
-      process.exitCode = code;
-    }, fail);
-  } catch (e) {
-    fail(e);
+  process.stdout.on('error', onPipeError);
+  process.stderr.on('error', onPipeError);
+  void executeCommand(name, main, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+/** Whether the module at `moduleUrl` is the program node was started with (not imported). */
+export function isEntry(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && resolve(script) === fileURLToPath(moduleUrl);
+}
+
+/** A message as one printable line: control characters and raw bytes never reach the terminal. */
+export function oneLine(text: string, max = 400): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f\ufffd]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/**
+ * `parseArgs` with its errors as one `UsageError` line. A value that starts with a dash
+ * (`--seed -1`) is named as the bad value it is, instead of Node's "argument is ambiguous".
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const args = config.args ?? [];
+  const options = config.options ?? {};
+  for (let i = 0; i + 1 < args.length; i++) {
+    const flag = args[i]!;
+    if (!flag.startsWith('--')) continue;
+    const option = options[flag.slice(2)];
+    const value = args[i + 1]!;
+    if (option?.type === 'string' && /^-/.test(value)) {
+      throw new UsageError(`${flag} ${JSON.stringify(value)}: ${/^-\d/.test(value) ? 'negative numbers are not allowed here' : `${flag} needs a value, not another option`}`);
+    }
   }
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    // Node's messages run on ("Unknown option '--x'. To specify a positional ..."): the first sentence names it.
+    throw new UsageError(`${(e as Error).message.split(/\n|\. /)[0]!.replace(/\.$/, '')} (see --help)`);
+  }
+}
+
+/** Largest input file read whole (reports, histories, patches). */
+const MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads a text input (a report, a history, a patch) or throws one `UsageError` line naming the
+ * problem: missing, a folder, unreadable, too large, or binary (NUL bytes or invalid UTF-8).
+ */
+export function readTextInput(path: string, what: string): string {
+  let bytes: Buffer;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UsageError(`cannot read ${what} ${path}: it is a folder`);
+    if (st.size > MAX_INPUT_BYTES) throw new UsageError(`${what} ${path} is too large (${st.size} bytes, at most ${MAX_INPUT_BYTES})`);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(e));
+    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
+  }
+  if (bytes.includes(0)) throw new UsageError(`${path} is not a ${what}: it holds binary data`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${path} is not a ${what}: it is not UTF-8 text`);
+  }
+}
+
+/** Pseudo-filesystems where nothing of ours belongs (Node's recursive mkdir can loop in /proc). */
+const PSEUDO_ROOTS = ['/proc', '/sys'];
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The problem with writing under `dir` (creating it if need be), or null when it can be done. */
+export function outputDirError(dir: string): string | null {
+  const full = resolve(dir);
+  const pseudo = PSEUDO_ROOTS.find((root) => full === root || full.startsWith(`${root}/`));
+  if (pseudo !== undefined) return `${dir} is under ${pseudo}, a system pseudo-filesystem, not a place for files`;
+  let existing = full;
+  while (!exists(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  let st;
+  try {
+    st = statSync(existing);
+  } catch (e) {
+    return `cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+  }
+  if (!st.isDirectory()) return existing === full ? `${dir} is a file, not a folder` : `${dir} cannot be made: ${existing} is a file, not a folder`;
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    return `${dir}: no permission to write in ${existing}`;
+  }
+  return null;
+}
+
+/** Checks before the work starts that `dir` (a folder for reports and the like) can be written. */
+export function checkOutputDir(dir: string, flag: string): void {
+  const error = outputDirError(dir);
+  if (error !== null) throw new UsageError(`${flag}: ${error}`);
+}
+
+/** Checks before the work starts that the file `path` can be written (its folder can be, and it is no folder). */
+export function checkOutputFile(path: string, flag: string): void {
+  if (path.trim() === '') throw new UsageError(`${flag} needs a file name`);
+  const full = resolve(path);
+  if (exists(full) && statSync(full).isDirectory()) throw new UsageError(`${flag}: ${path} is a folder, not a file`);
+  const error = outputDirError(dirname(full));
+  if (error !== null) throw new UsageError(`${flag}: ${error}`);
 }

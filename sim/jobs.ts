@@ -40,6 +40,8 @@ export interface JobResult {
   readonly wallMs: number;
   readonly violation: Violation | null;
   readonly reportPath: string | null;
+  /** Why the report of a violation could not be written (the violation stands), or null. */
+  readonly reportError: string | null;
   readonly checkpoints: readonly string[];
   readonly swarm: unknown;
   /** The last trace entries before the violation (or the recorded window). */
@@ -60,17 +62,22 @@ export function jobConfig(job: Job): RunConfig {
 }
 
 /** Runs a job; with `job.metrics`, also collects the run's metrics (which prom-client hands out asynchronously). */
-export async function runJobWithMetrics(job: Job): Promise<JobResult> {
-  if (!job.metrics) return runJob(job);
+export async function runJobWithMetrics(job: Job, observe?: Observer): Promise<JobResult> {
+  if (!job.metrics) return runJob(job, observe);
   const metrics = new RunMetrics(job.config?.scenario ?? job.scenario);
   const config = jobConfig(job);
   metrics.startRun(config);
-  const result = runJob({ ...job, config }, (node, observation, nowMs) => metrics.observe(node, observation, nowMs));
+  const result = runJob({ ...job, config }, (node, observation, nowMs) => {
+    metrics.observe(node, observation, nowMs);
+    observe?.(node, observation, nowMs);
+  });
   metrics.finishRun({ ...result, config, stats: result.stats, checkpoints: [], traceOmitted: 0 });
   return { ...result, metrics: await metrics.json() };
 }
 
-export function runJob(job: Job, observe?: (node: string, observation: unknown, nowMs: number) => void): JobResult {
+type Observer = (node: string, observation: unknown, nowMs: number) => void;
+
+export function runJob(job: Job, observe?: Observer): JobResult {
   const scenario = findScenario(job.config?.scenario ?? job.scenario);
   if (!scenario) throw new Error(`unknown scenario ${job.scenario}`);
   const config = jobConfig(job);
@@ -90,6 +97,7 @@ export function runJob(job: Job, observe?: (node: string, observation: unknown, 
   });
   const wallMs = performance.now() - started; // determinism-ok: wall time of the run
   let reportPath: string | null = null;
+  let reportError: string | null = null;
   let trace = result.trace;
   if (result.violation && !window) {
     // Same config, same code: the traced re-run takes the same path, and records where it went.
@@ -98,7 +106,14 @@ export function runJob(job: Job, observe?: (node: string, observation: unknown, 
       throw new Error(`determinism failure: seed ${config.seed} gave trace hash ${result.traceHash}, then ${traced.traceHash} when re-run with tracing`);
     }
     trace = traced.trace;
-    if (job.reportDir !== null) reportPath = writeReport(makeReport(traced, { kind: 'sim' }, job.tool), job.reportDir);
+    if (job.reportDir !== null) {
+      // A finding is never lost to an I/O error: the caller prints it and how to re-run it.
+      try {
+        reportPath = writeReport(makeReport(traced, { kind: 'sim' }, job.tool), job.reportDir);
+      } catch (e) {
+        reportError = `${(e as NodeJS.ErrnoException).code ?? (e as Error).message} writing under ${job.reportDir}`;
+      }
+    }
   }
   return {
     seed: config.seed,
@@ -108,6 +123,7 @@ export function runJob(job: Job, observe?: (node: string, observation: unknown, 
     wallMs,
     violation: result.violation,
     reportPath,
+    reportError,
     checkpoints: result.checkpoints,
     swarm: config.options.swarm ?? null,
     trace,

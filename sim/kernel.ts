@@ -30,6 +30,8 @@ export interface Violation {
   readonly eventIndex: number;
   /** Every node's state (null while down) when the violation was seen. */
   readonly states: Readonly<Record<NodeId, unknown>>;
+  /** What the checker kept to show it (`InvariantChecker.evidence`), e.g. the failing key's history. */
+  readonly evidence?: unknown;
 }
 
 export interface RunStats {
@@ -439,7 +441,7 @@ class Kernel {
       for (let k = 0; k < after.length; k++) {
         const c = after[k]!;
         const msg = c.afterEvent!(this.view);
-        if (msg) this.fail(c.name, c.kind, msg);
+        if (msg) this.failChecker(c, msg);
       }
       if (ev.kind === END) return;
       if (this.eventIndex >= maxEvents) {
@@ -726,7 +728,7 @@ class Kernel {
         for (let k = 0; k < checkers.length; k++) {
           const c = checkers[k]!;
           const msg = c.onReply!(this.names[i]!, effect.commandId, effect.reply, this.view);
-          if (msg) this.fail(c.name, c.kind, msg);
+          if (msg) this.failChecker(c, msg);
         }
         return;
       }
@@ -737,7 +739,7 @@ class Kernel {
         for (let k = 0; k < checkers.length; k++) {
           const c = checkers[k]!;
           const msg = c.onObservation!(this.names[i]!, effect.observation, this.view);
-          if (msg) this.fail(c.name, c.kind, msg);
+          if (msg) this.failChecker(c, msg);
         }
         this.options.onObservation?.(this.names[i]!, effect.observation, this.now);
         return;
@@ -1066,7 +1068,7 @@ class Kernel {
       // A directed run without a quiet phase ends at an arbitrary point, not after a heal: only safety is judged.
       if (this.directed !== null && c.kind === 'liveness') continue;
       const msg = c.atEnd?.(this.view);
-      if (msg) this.fail(c.name, c.kind, msg);
+      if (msg) this.failChecker(c, msg);
     }
   }
 
@@ -1074,13 +1076,17 @@ class Kernel {
     this.trace.note(this.eventIndex, this.now, traceCode[kind], node, peer, detail, this.names, msg, this.trace.detailTag(detail));
   }
 
-  private fail(invariant: string, kind: ViolationKind, message: string): never {
+  private failChecker(c: InvariantChecker, message: string): never {
+    return this.fail(c.name, c.kind, message, c.evidence?.());
+  }
+
+  private fail(invariant: string, kind: ViolationKind, message: string, evidence?: unknown): never {
     const states: Record<NodeId, unknown> = {};
     for (let i = 0; i < this.n; i++) {
       const s = this.states[i];
       states[this.names[i]!] = s === undefined ? null : JSON.parse(JSON.stringify(s));
     }
-    this.violation = { invariant, kind, message, atMs: this.now, eventIndex: this.eventIndex, states };
+    this.violation = { invariant, kind, message, atMs: this.now, eventIndex: this.eventIndex, states, ...(evidence === undefined ? {} : { evidence: JSON.parse(JSON.stringify(evidence)) as unknown }) };
     this.trace.mixString(invariant);
     throw new StopRun(message);
   }

@@ -149,6 +149,12 @@ export interface InvariantChecker {
   afterEvent?(world: WorldView): string | void;
   atEnd?(world: WorldView): string | void;
   /**
+   * Optional: what this checker kept that shows its last violation, asked for once when it fires
+   * and stored in the report (plain JSON). The linearizability checkers give the failing key's
+   * whole history, so `npm run check -- REPORT` can judge it again from the report alone.
+   */
+  evidence?(): unknown;
+  /**
    * Optional, for the explorer: an independent copy of this checker with the same state, so a
    * world can be copied with its checkers. Checkers without it are re-created by replaying the
    * path to the world (see the README, "Exhaustive exploration").

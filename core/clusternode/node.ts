@@ -345,6 +345,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     r.clientAcked = [];
     r.acks = {};
     r.pendingKeys = {};
+    holdEveryKey(s);
     r.following = null;
     r.frozenFrom = null;
     s.candidacy = null;
@@ -461,6 +462,18 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
   };
 
   const replicasOfMine = (s: ClusterNodeState): readonly NodeId[] => myShard(s)?.replicas ?? [];
+
+  /**
+   * Synchronous replication serves a key only once its last write is on every replica
+   * (`pendingKeys`). A primary that has just restarted or been promoted no longer knows which of
+   * its writes the replicas have, so it holds every key at its current offset: a read that saw a
+   * write the next failover would lose is a dirty read (cluster seed 688: a restarted primary
+   * answered a cas from an append no replica had, then a forced failover lost the append).
+   */
+  const holdEveryKey = (s: ClusterNodeState) => {
+    if (!o.syncReplication) return;
+    for (const key of Object.keys(s.store.records)) s.repl.pendingKeys[key] = s.repl.offset;
+  };
 
   /** The offset every replica of the shard has acknowledged (own offset without replicas). */
   const ackedOffset = (s: ClusterNodeState): number => {
@@ -1072,6 +1085,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
           s.repl.replId = `${s.self}@${me.configEpoch}`;
           persist(c, { op: 'append', file: DATA_FILE, record: streamRecord(s.repl.replId, s.repl.offset) });
         }
+        holdEveryKey(s);
         renewLease(c);
         syncOutgoing(c, me);
         dropStrays(c, me);

@@ -43,7 +43,8 @@ import type { OperatorState } from '../../core/clusternode/operator.ts';
 import type { ClusterBug } from '../../core/clusternode/bugs.ts';
 import { claimedSlots, type WriteClaims } from '../../core/migration/routing.ts';
 import { hasKey } from '../../core/migration/store.ts';
-import { kvHistory } from '../../core/raft/client.ts';
+import { kvHistory, type KvHistory } from '../../core/raft/client.ts';
+import type { LinearizabilityEvidence } from '../linearizability/evidence.ts';
 import { checkHistory } from '../linearizability/checker.ts';
 import type { History } from '../linearizability/history.ts';
 
@@ -350,6 +351,7 @@ export function clusterLinearizable(options: { sync: boolean; budgetPerKey?: num
   const observations: unknown[] = [];
   let promoted = false;
   let skipped: string | null = null;
+  let evidence: LinearizabilityEvidence | null = null;
   return {
     name: 'linearizable',
     kind: 'safety',
@@ -364,7 +366,7 @@ export function clusterLinearizable(options: { sync: boolean; budgetPerKey?: num
         return;
       }
       const history = kvHistory(observations);
-      const byKey = new Map<string, History['operations'][number][]>();
+      const byKey = new Map<string, KvHistory['operations'][number][]>();
       for (const op of history.operations) {
         const list = byKey.get(op.key) ?? [];
         list.push(op);
@@ -374,11 +376,13 @@ export function clusterLinearizable(options: { sync: boolean; budgetPerKey?: num
         const operations = byKey.get(key)!;
         const result = checkHistory({ model: 'kv', operations } as History, { budget: options.budgetPerKey ?? 300_000, explainBudget: 100_000 });
         if (result.verdict === 'not-linearizable') {
+          evidence = { key, history: { model: 'kv', operations } };
           const why = result.explanation?.text.split('\n').slice(0, 14).join('\n') ?? '';
           return `key ${key}: its history of ${operations.length} operations is not linearizable\n${why}`;
         }
       }
     },
+    evidence: () => evidence,
     skippedBecause: () => skipped,
   };
 }

@@ -80,14 +80,17 @@ function staleCandidate(h: History): { read: number; value: string } | null {
 
 /**
  * The explanation is a heuristic (greedy deletion may settle on another failure that deleting
- * created), so what is checked is what it guarantees: the subset it names fails on its own, and,
- * with the default budget on these small histories, it is minimal.
+ * created), so what is checked is what it guarantees: the subset it names fails on its own, with
+ * the default budget on these small histories it is minimal, and it names the culprit: the one
+ * read the test corrupted, which no correct execution could have returned (a subset without it
+ * would blame operations that did nothing wrong).
  */
-function expectSoundExplanation(h: History, result: CheckResult): void {
+function expectSoundExplanation(h: History, result: CheckResult, corrupted: number): void {
   const failures = result.explanation?.failures ?? [];
   expect(failures.length).toBe(1);
   for (const f of failures) {
     expect(f.minimal).toBe(true);
+    expect(f.operations).toContain(corrupted);
     const subset = { model: h.model, operations: f.operations.map((i) => h.operations[i]!) } as History;
     expect(checkHistory(subset, { explain: false }).verdict).toBe('not-linearizable');
   }
@@ -115,7 +118,7 @@ describe('histories of real executions', () => {
           const mutated = withOutput(history, target, 'never-written');
           const result = checkHistory(mutated);
           expect(result.verdict).toBe('not-linearizable');
-          expectSoundExplanation(mutated, result);
+          expectSoundExplanation(mutated, result, target);
         }),
         { numRuns: 200 },
       );
@@ -135,7 +138,7 @@ describe('histories of real executions', () => {
           const mutated = withOutput(history, stale!.read, stale!.value);
           const result = checkHistory(mutated);
           expect(result.verdict).toBe('not-linearizable');
-          expectSoundExplanation(mutated, result);
+          expectSoundExplanation(mutated, result, stale!.read);
         }),
         { numRuns: 200 },
       );

@@ -9,9 +9,8 @@
  * can use it and still replay bit for bit; `timeoutMs` is a wall-clock cap for the CLI. When a cap
  * is hit before any key was found non-linearizable, the verdict is 'unknown'.
  *
- * When a key is not linearizable, the explanation is a smallest set of its operations that cannot
- * be ordered, found by greedy deletion (chunks first, then one at a time until no single operation
- * can be dropped) within its own step budget.
+ * When a key is not linearizable, the explanation (explain.ts) is a smallest set of its operations
+ * whose outcomes cannot all be true, found within its own step budget.
  */
 import {
   HistoryError,
@@ -36,6 +35,7 @@ import {
   type SearchLimits,
   type SearchResult,
 } from './wgl.ts';
+import { explainPartition } from './explain.ts';
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
 
@@ -71,9 +71,16 @@ export interface KeyResult {
 export interface FailingSubset {
   /** The kv key, or null for the register. */
   readonly key: string | null;
-  /** Indices into `history.operations`, in call order. */
+  /**
+   * Indices into `history.operations`, in call order: operations whose outcomes (what they
+   * returned, and that they returned when they did) cannot all be true. They fail on their own.
+   */
   readonly operations: readonly number[];
-  /** True when no single operation can be dropped with the rest still non-linearizable. */
+  /**
+   * True when none of them can be left undecided (a read dropped, a write free to take effect at
+   * any time after its call, or never), the key's other writes kept as such possibilities, with
+   * the rest still failing.
+   */
   readonly minimal: boolean;
 }
 
@@ -151,7 +158,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     const failures = order
       .filter((part) => verdicts.get(part)?.verdict === 'not-linearizable')
       .sort((a, b) => compareKeys(a.key, b.key))
-      .map((part) => minimalFailingSubset(history.operations, part, budget, deadlineReached));
+      .map((part) => explainPartition(history.operations, part, budget, deadlineReached));
     explanation = { failures, text: explanationText(history, failures) };
   }
   return {
@@ -163,7 +170,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
   };
 }
 
-interface PartitionInput {
+export interface PartitionInput {
   readonly key: string | null;
   /** Indices into history.operations, in file order. */
   readonly indices: readonly number[];
@@ -186,8 +193,11 @@ export function partitionHistory(history: History): PartitionInput[] {
   return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable() }));
 }
 
-/** Turns the chosen operations into the search's arrays. */
-export function compilePartition(operations: readonly Operation[], indices: readonly number[], values: ValueTable): Partition {
+/**
+ * Turns the chosen operations into the search's arrays. Those in `uncertain` keep only their call:
+ * they may have taken effect at any time after it, or never (the explanation's weakening).
+ */
+export function compilePartition(operations: readonly Operation[], indices: readonly number[], values: ValueTable, uncertain?: ReadonlySet<number>): Partition {
   const size = indices.length;
   const p = {
     size,
@@ -201,9 +211,9 @@ export function compilePartition(operations: readonly Operation[], indices: read
   for (let k = 0; k < size; k++) {
     const o = operations[indices[k]!];
     if (o === undefined) throw new RangeError(`no operation ${indices[k]}`);
-    const returned = o.return !== null;
+    const returned = o.return !== null && uncertain?.has(indices[k]!) !== true;
     p.call[k] = o.call;
-    p.ret[k] = o.return ?? Infinity;
+    p.ret[k] = returned ? o.return! : Infinity;
     switch (o.op) {
       case 'read':
       case 'get':
@@ -230,176 +240,6 @@ export function compilePartition(operations: readonly Operation[], indices: read
     }
   }
   return p;
-}
-
-/**
- * Greedy deletion, ddmin-style: try dropping chunks of halving size; at size one, repeat passes
- * until none can be dropped (dropping a write can make another drop possible or impossible, so
- * one pass is not enough). Every candidate kept is still non-linearizable, so whatever is
- * returned when the budget runs out is a valid, if not minimal, explanation.
- *
- * A drop must also keep the suppliers of what the remaining operations saw (see `Suppliers`):
- * otherwise "read -> 0 [40, 90]" alone would be the answer to a stale read, since with the write
- * of 0 gone it cannot be linearized either, and a person would be told that 0 was never written.
- * "Minimal" is relative to that rule: no single operation can be dropped, keeping the suppliers,
- * with the rest still failing.
- */
-function minimalFailingSubset(
-  operations: readonly Operation[],
-  part: PartitionInput,
-  budget: { remaining: number },
-  deadlineReached: (() => boolean) | undefined,
-): FailingSubset {
-  const byCall = (a: number, b: number): number => operations[a]!.call - operations[b]!.call || a - b;
-  let current = [...part.indices].sort(byCall);
-  const suppliers = new Suppliers(operations, part.indices);
-  const finish = (minimal: boolean): FailingSubset => ({ key: part.key, operations: [...current].sort(byCall), minimal });
-  /** 'fails', 'passes' (linearizable, or drops a supplier), or null when out of budget. */
-  const attempt = (candidate: readonly number[]): 'fails' | 'passes' | null => {
-    if (budget.remaining <= 0 || deadlineReached?.() === true) return null;
-    if (candidate.length === 0 || !suppliers.allKept(candidate, budget)) return 'passes';
-    const limits: SearchLimits = {
-      maxSteps: budget.remaining,
-      ...(deadlineReached === undefined ? {} : { deadlineReached }),
-    };
-    const result = search(compilePartition(operations, candidate, part.values), part.values, limits);
-    budget.remaining -= result.steps;
-    switch (result.outcome) {
-      case 'not-linearizable':
-        return 'fails';
-      case 'linearizable':
-        return 'passes';
-      case 'exhausted':
-        return null;
-      default:
-        return assertNever(result, 'search result');
-    }
-  };
-
-  // First cut the tail: binary search for a short prefix (in call order) that still fails. A
-  // failure usually shows up at some instant and everything called later is noise, and a prefix
-  // is cheap to rule on. `hi` always fails, so the result is sound even where failing is not
-  // monotone in the prefix.
-  let lo = 0;
-  let hi = current.length;
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    const verdict = attempt(current.slice(0, mid));
-    if (verdict === null) {
-      current = current.slice(0, hi);
-      return finish(false);
-    }
-    if (verdict === 'fails') hi = mid;
-    else lo = mid;
-  }
-  current = current.slice(0, hi);
-
-  let chunk = Math.max(1, 2 ** Math.floor(Math.log2(Math.max(1, current.length / 2))));
-  // Each pass either drops something (current shrinks) or halves the chunk; the guard is a backstop.
-  for (let guard = 0; guard < 64 + current.length * 64; guard++) {
-    let dropped = false;
-    for (let start = 0; start < current.length; ) {
-      const candidate = [...current.slice(0, start), ...current.slice(start + chunk)];
-      const verdict = attempt(candidate);
-      if (verdict === null) return finish(false);
-      if (verdict === 'fails') {
-        current = candidate;
-        dropped = true;
-      } else {
-        start += chunk;
-      }
-    }
-    if (chunk > 1) chunk = Math.floor(chunk / 2);
-    else if (!dropped) return finish(true);
-  }
-  return finish(false);
-}
-
-/**
- * Who supplied what an operation saw, so that greedy deletion keeps the failure it started from
- * instead of drifting to one it made by deleting (a heuristic: it over-approximates what is
- * needed, which can only make an explanation larger, never wrong).
- * - A read of v (or a cas that swapped from v) needs one of the writes that could have produced
- *   v: a write of exactly v, or on a key with appends, of a prefix of v, called before the reader
- *   returned; and every append whose suffix occurs in v.
- * - A cas that failed needs one of the writes of another value that could have come after a write
- *   of its expected value (when there is one): what made the value differ.
- */
-class Suppliers {
-  private readonly needsOneOf = new Map<number, readonly number[]>();
-  private readonly needsAll = new Map<number, readonly number[]>();
-
-  constructor(operations: readonly Operation[], indices: readonly number[]) {
-    const writers: { i: number; value: string; call: number; end: number }[] = [];
-    const appends: { i: number; value: string; call: number }[] = [];
-    for (const i of indices) {
-      const o = operations[i]!;
-      const end = o.return ?? Infinity;
-      if (o.op === 'write' || o.op === 'put' || (o.op === 'cas' && o.output !== false)) writers.push({ i, value: o.value, call: o.call, end });
-      if (o.op === 'append' && o.value.length > 0) appends.push({ i, value: o.value, call: o.call });
-    }
-    const hasAppends = appends.length > 0;
-    for (const i of indices) {
-      const o = operations[i]!;
-      if (o.return === null) continue;
-      const before = o.return;
-      const seen = observed(o);
-      if (seen !== null) {
-        const sources = writers.filter(
-          (w) => w.i !== i && w.call <= before && (w.value === seen || (hasAppends && w.value.length > 0 && seen.startsWith(w.value))),
-        );
-        if (sources.length > 0) this.needsOneOf.set(i, sources.map((w) => w.i));
-        const parts = appends.filter((a) => a.call <= before && seen.includes(a.value));
-        if (parts.length > 0) this.needsAll.set(i, parts.map((a) => a.i));
-      } else if (o.op === 'cas' && o.output === false) {
-        const expected = o.expected;
-        const ofExpected = writers.filter((w) => w.value === expected && w.call <= before);
-        if (ofExpected.length === 0) continue;
-        const others = writers.filter((w) => w.value !== expected && w.call <= before && ofExpected.some((e) => !(w.end < e.call)));
-        if (others.length > 0) this.needsOneOf.set(i, others.map((w) => w.i));
-      }
-    }
-  }
-
-  /** Whether every operation of `candidate` keeps its suppliers. Charges its work to the budget. */
-  allKept(candidate: readonly number[], budget: { remaining: number }): boolean {
-    const present = new Set(candidate);
-    let work = candidate.length;
-    try {
-      for (const i of candidate) {
-        const oneOf = this.needsOneOf.get(i);
-        if (oneOf !== undefined) {
-          work += oneOf.length;
-          if (!oneOf.some((w) => present.has(w))) return false;
-        }
-        const all = this.needsAll.get(i);
-        if (all !== undefined) {
-          work += all.length;
-          if (!all.every((a) => present.has(a))) return false;
-        }
-      }
-      return true;
-    } finally {
-      budget.remaining -= work;
-    }
-  }
-}
-
-/** The non-null value an operation that returned saw and relied on, if any. */
-function observed(o: Operation): string | null {
-  switch (o.op) {
-    case 'read':
-    case 'get':
-      return o.output ?? null;
-    case 'cas':
-      return o.output === true ? o.expected : null;
-    case 'write':
-    case 'put':
-    case 'append':
-      return null;
-    default:
-      return assertNever(o, 'operation');
-  }
 }
 
 function verdictOf(result: SearchResult): Verdict {
@@ -457,11 +297,12 @@ function explanationText(history: History, failures: readonly FailingSubset[]): 
   for (const f of failures) {
     const where = f.key === null ? 'the register' : `key ${JSON.stringify(f.key)}`;
     const n = f.operations.length;
+    const them = n === 1 ? 'this operation cannot have had the outcome it had' : `these ${n} operations cannot all have had the outcomes they had`;
     const why = f.minimal
       ? n === 1
-        ? 'this operation cannot be linearized even alone (no operation called before it returned wrote the value it saw):'
-        : `these ${n} operations cannot all be linearized (dropping any one of them, except one that wrote what another read, makes the rest linearizable):`
-      : `these ${n} operations cannot all be linearized (the explanation budget ran out before they were minimal):`;
+        ? `${them}, whatever the key's other operations did:`
+        : `${them} (were any one of them left undecided, the key's other operations could account for the rest):`
+      : `${them} (the explanation budget ran out before they were minimal):`;
     lines.push(`${where}: ${why}`);
     const shown = f.operations.slice(0, EXPLANATION_ROWS);
     for (const row of describeOperations(history, shown)) lines.push(`  ${row}`);

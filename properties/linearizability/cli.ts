@@ -6,28 +6,28 @@
  * timeline of them. Exit status: 0 linearizable, 1 not linearizable, 2 bad input or usage (one
  * line on stderr, never a stack trace), 3 unknown (the time budget ran out).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import chalk, { Chalk } from 'chalk';
 import { checkHistory, type CheckResult } from './checker.ts';
-import { parseHistoryText, type History } from './history.ts';
+import { parseHistory, type History } from './history.ts';
+import { evidenceHistory } from './evidence.ts';
+import { UsageError, checkOutputFile, oneLine, parseCommandLine, readTextInput, runCommand, isEntry } from '../../sim/command.ts';
 import { contextAround, renderHtml, renderTimeline } from './render.ts';
 
 const EXIT_LINEARIZABLE = 0;
 const EXIT_NOT_LINEARIZABLE = 1;
-const EXIT_BAD_INPUT = 2;
 const EXIT_UNKNOWN = 3;
 const DEFAULT_TIMEOUT_SECONDS = 60;
 const TIMELINE_OPERATIONS = 24;
 
 const USAGE = `usage: npm run check -- FILE [--timeout SECONDS] [--json] [--html OUT.html] [--all-keys]
+  FILE               a history (the README's format; \`npm run sim -- --history FILE\` writes one), or a
+                     report of a linearizability violation, whose failing key's history it checks again
   --timeout SECONDS  wall-clock budget for the check (default ${DEFAULT_TIMEOUT_SECONDS}; 0 = none); exit 3 when it runs out
   --json             print one JSON object instead of text
   --html OUT.html    also write a standalone HTML timeline
   --all-keys         kv: keep checking after a failing key, to report every failing key
 exit status: 0 linearizable, 1 not linearizable, 2 bad input, 3 unknown (out of time)`;
-
-class UsageError extends Error {}
 
 interface Args {
   readonly file: string;
@@ -37,25 +37,19 @@ interface Args {
   readonly allKeys: boolean;
 }
 
-function parseCommandLine(argv: readonly string[]): Args | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        timeout: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        html: { type: 'string' },
-        'all-keys': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    // parseArgs' messages are one line and name the flag, e.g. "Unknown option '--foo'".
-    throw new UsageError(e instanceof Error ? e.message.split(/\n|\. /)[0]! : String(e));
-  }
+function parseArgv(argv: readonly string[]): Args | 'help' {
+  const parsed = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      html: { type: 'string' },
+      'all-keys': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length === 0) throw new UsageError('missing FILE (the history to check)');
@@ -64,7 +58,7 @@ function parseCommandLine(argv: readonly string[]): Args | 'help' {
   if (values.timeout !== undefined && (values.timeout.trim() === '' || !Number.isFinite(seconds) || seconds < 0)) {
     throw new UsageError(`--timeout must be a number of seconds >= 0, got '${values.timeout}'`);
   }
-  if (values.html !== undefined && values.html.trim() === '') throw new UsageError('--html needs a file name');
+  if (values.html !== undefined) checkOutputFile(values.html, '--html');
   return {
     file: positionals[0]!,
     timeoutMs: seconds === 0 ? undefined : seconds * 1000,
@@ -74,16 +68,22 @@ function parseCommandLine(argv: readonly string[]): Args | 'help' {
   };
 }
 
+/** A history file, or the history a report's linearizability violation carries. */
 function readHistory(file: string): History {
-  let text: string;
+  const text = readTextInput(file, 'history');
+  let json: unknown;
   try {
-    text = readFileSync(file, 'utf8');
+    json = JSON.parse(text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? String(e));
-    throw new UsageError(`cannot read ${file}: ${why}`);
+    throw new UsageError(`${file}: invalid JSON: ${oneLine(e instanceof Error ? e.message : String(e), 120)}`);
   }
-  const parsed = parseHistoryText(text);
+  if (typeof json === 'object' && json !== null && (json as { format?: unknown }).format === 'cluster-sim-report') {
+    const violation = (json as { violation?: unknown }).violation;
+    const carried = typeof violation === 'object' && violation !== null ? evidenceHistory(violation) : null;
+    if (carried === null) throw new UsageError(`${file} is a report whose violation carries no history (only linearizability violations do)`);
+    json = carried;
+  }
+  const parsed = parseHistory(json);
   if (!parsed.ok) throw new UsageError(`${file}: ${parsed.error}`);
   return parsed.history;
 }
@@ -133,8 +133,8 @@ function printText(file: string, history: History, result: CheckResult, elapsedM
   }
 }
 
-function main(argv: readonly string[]): number {
-  const args = parseCommandLine(argv);
+export function main(argv: string[]): number {
+  const args = parseArgv(argv);
   if (args === 'help') {
     console.log(USAGE);
     return EXIT_LINEARIZABLE;
@@ -175,13 +175,4 @@ function main(argv: readonly string[]): number {
   return exitCode(result);
 }
 
-let status: number;
-try {
-  status = main(process.argv.slice(2));
-} catch (e) {
-  // Bad input and usage are expected; anything else is a bug, but still one line, never a trace.
-  const message = e instanceof Error ? e.message : String(e);
-  console.error(e instanceof UsageError ? `check: ${message}` : `check: internal error: ${message}`);
-  status = EXIT_BAD_INPUT;
-}
-process.exitCode = status;
+if (isEntry(import.meta.url)) runCommand('check', main);

@@ -86,8 +86,8 @@ describe('renderHtml', () => {
     expect(html).not.toMatch(/<script|<link|src=|@import|url\(http/i);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('not-linearizable');
-    // The four offending operations are drawn in red, the crashed cas fades out.
-    expect(html.match(/fill="#cf222e"/g)?.length).toBe(4);
+    // The three offending operations are drawn in red, the crashed cas fades out.
+    expect(html.match(/fill="#cf222e"/g)?.length).toBe(3);
     expect(html).toContain('fill="url(#fade)"');
   });
 

@@ -308,17 +308,28 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
   }
   next[last] = -1;
 
+  // Operations that never returned are optional: each may take effect at any time after its call,
+  // or never. A configuration is keyed by the required ones linearized (and the state); of two
+  // with the same key, one that used a subset of the optional ones can do whatever the other can
+  // (it may still skip the rest), so a configuration dominated by one seen before is seen.
   const words = (n + 31) >>> 5;
   const linearized = new Uint32Array(words);
+  const optionalIndex = new Int32Array(n).fill(-1);
+  let optionalCount = 0;
   const z1 = new Int32Array(n);
   const z2 = new Int32Array(n);
   let definiteLeft = 0;
   for (let i = 0; i < n; i++) {
-    z1[i] = fmix32(Math.imul(i + 1, 0x9e3779b1) ^ 0x68e31da4);
-    z2[i] = fmix32(Math.imul(i + 1, 0x85ebca77) ^ 0x1b56c4e9);
-    if (p.ret[i] !== Infinity) definiteLeft++;
+    if (p.ret[i] !== Infinity) {
+      definiteLeft++;
+      z1[i] = fmix32(Math.imul(i + 1, 0x9e3779b1) ^ 0x68e31da4);
+      z2[i] = fmix32(Math.imul(i + 1, 0x85ebca77) ^ 0x1b56c4e9);
+    } else optionalIndex[i] = optionalCount++;
   }
-  const visited = new VisitedSet(words, limits.maxVisitedBytes ?? DEFAULT_MAX_VISITED_BYTES);
+  const optionalBits = new Uint32Array((optionalCount + 31) >>> 5);
+  const maxBytes = limits.maxVisitedBytes ?? DEFAULT_MAX_VISITED_BYTES;
+  const visited = new VisitedSet(words, maxBytes);
+  const dominance = optionalCount > 0 ? new DominanceLists(optionalBits.length, maxBytes) : null;
   const stackOp = new Int32Array(n);
   const stackState = new Int32Array(n);
   let depth = 0;
@@ -344,10 +355,13 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
       if (newState >= 0) {
         const h1 = bitsH1 ^ z1[op]!;
         const h2 = bitsH2 ^ z2[op]!;
-        const word = op >>> 5;
-        const bit = 1 << (op & 31);
-        linearized[word]! |= bit;
-        const isNew = visited.add(h1 ^ mixState(newState), h2 ^ mixState(~newState), newState, linearized);
+        const optional = optionalIndex[op]!;
+        const bits = optional < 0 ? linearized : optionalBits;
+        const word = optional < 0 ? op >>> 5 : optional >>> 5;
+        const bit = 1 << ((optional < 0 ? op : optional) & 31);
+        bits[word]! |= bit;
+        const entry0 = visited.add(h1 ^ mixState(newState), h2 ^ mixState(~newState), newState, linearized);
+        const isNew = entry0 === 0 ? null : dominance === null ? entry0 > 0 : dominance.admit(Math.abs(entry0) - 1, optionalBits);
         if (isNew === null) return { outcome: 'exhausted', steps, reason: 'memory' };
         if (isNew) {
           stackOp[depth] = op;
@@ -361,7 +375,7 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
           entry = next[head]!;
           continue;
         }
-        linearized[word]! &= ~bit;
+        bits[word]! &= ~bit;
       }
       entry = next[entry]!;
     } else {
@@ -371,7 +385,9 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
       depth--;
       const op = stackOp[depth]!;
       state = stackState[depth]!;
-      linearized[op >>> 5]! &= ~(1 << (op & 31));
+      const optional = optionalIndex[op]!;
+      if (optional < 0) linearized[op >>> 5]! &= ~(1 << (op & 31));
+      else optionalBits[optional >>> 5]! &= ~(1 << (optional & 31));
       bitsH1 ^= z1[op]!;
       bitsH2 ^= z2[op]!;
       unlift(next, prev, op, n + op);
@@ -450,8 +466,8 @@ class VisitedSet {
     this.maxEntries = Math.max(1, Math.floor(maxBytes / (4 * (3 + words + 2))));
   }
 
-  /** Adds the configuration; true when it is new, false when seen before, null when full. */
-  add(h1: number, h2: number, state: number, linearized: Uint32Array): boolean | null {
+  /** Adds the configuration: its entry number + 1 when it is new, -(entry number + 1) when seen before, 0 when full. */
+  add(h1: number, h2: number, state: number, linearized: Uint32Array): number {
     const { words } = this;
     let slot = h1 & this.mask;
     for (;;) {
@@ -459,11 +475,11 @@ class VisitedSet {
       if (e === 0) break;
       const idx = e - 1;
       if (this.h1s[idx] === h1 && this.h2s[idx] === h2 && this.states[idx] === state && this.sameBits(idx, linearized)) {
-        return false;
+        return -(idx + 1);
       }
       slot = (slot + 1) & this.mask;
     }
-    if (this.count >= this.maxEntries) return null;
+    if (this.count >= this.maxEntries) return 0;
     const idx = this.count;
     if (idx === this.h1s.length) this.growEntries();
     this.h1s[idx] = h1;
@@ -473,7 +489,7 @@ class VisitedSet {
     this.count++;
     this.slots[slot] = idx + 1;
     if (this.count * 2 > this.slots.length) this.growSlots();
-    return true;
+    return idx + 1;
   }
 
   private sameBits(idx: number, linearized: Uint32Array): boolean {
@@ -508,3 +524,40 @@ class VisitedSet {
   }
 }
 
+
+/**
+ * Per visited key, the sets of optional operations it was reached with: a new set is admitted
+ * unless one already there is a subset of it (that configuration could do all this one can).
+ */
+class DominanceLists {
+  private readonly lists: Uint32Array[][] = [];
+  private bytes = 0;
+
+  constructor(
+    private readonly words: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** True when admitted (not dominated), false when dominated, null when out of memory. */
+  admit(entry: number, bits: Uint32Array): boolean | null {
+    let list = this.lists[entry];
+    if (list === undefined) {
+      list = [];
+      this.lists[entry] = list;
+    }
+    for (const seen of list) {
+      let subset = true;
+      for (let w = 0; w < this.words; w++) {
+        if ((seen[w]! & ~bits[w]!) !== 0) {
+          subset = false;
+          break;
+        }
+      }
+      if (subset) return false;
+    }
+    this.bytes += 4 * this.words + 16;
+    if (this.bytes > this.maxBytes) return null;
+    list.push(bits.slice());
+    return true;
+  }
+}

@@ -25,6 +25,7 @@
 import type { NodeId } from '../../sim/protocol.ts';
 import type { InvariantChecker, NodeView, WorldView } from '../../sim/scenario.ts';
 import { kvHistory, type KvClientObservation } from '../../core/raft/client.ts';
+import { failingKeyEvidence, type LinearizabilityEvidence } from '../linearizability/evidence.ts';
 import { entryAt, lastIndex } from '../../core/raft/log.ts';
 import type { EntryId, RaftObservation, RaftState } from '../../core/raft/types.ts';
 import { checkHistory } from '../linearizability/checker.ts';
@@ -385,6 +386,7 @@ export function linearizable(options: { budget?: number } = {}): InvariantChecke
  */
 function linearizableFrom(options: { budget?: number }, observations: KvClientObservation[], checkedUpTo: number): InvariantChecker {
   let checked = checkedUpTo;
+  let evidence: LinearizabilityEvidence | null = null;
   return {
     name: 'linearizable',
     kind: 'safety',
@@ -399,10 +401,12 @@ function linearizableFrom(options: { budget?: number }, observations: KvClientOb
       const result = checkHistory(history, { budget: options.budget ?? 2_000_000, explainBudget: 200_000 });
       if (result.verdict === 'not-linearizable') {
         checked = -1; // still not linearizable when asked again
+        evidence = failingKeyEvidence(history, result.explanation?.failures[0]?.key ?? null);
         const why = result.explanation?.text.split('\n').slice(0, 12).join('\n') ?? '';
         return `the clients' history of ${history.operations.length} operations is not linearizable\n${why}`;
       }
     },
+    evidence: () => evidence,
     clone() {
       return linearizableFrom(options, observations.slice(), checked);
     },
