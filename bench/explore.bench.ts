@@ -15,7 +15,7 @@
  */
 import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { exploreScenario, resolveBounds, type ExploreOutcome, type SearchProgress } from '../sim/explore/index.ts';
+import { exploreScenario, knownBugBounds, resolveBounds, type ExploreOutcome, type SearchProgress } from '../sim/explore/index.ts';
 import { Model } from '../sim/explore/model.ts';
 import { followPath } from '../sim/explore/follow.ts';
 import { directedConfig } from '../sim/explore/directed.ts';
@@ -112,7 +112,7 @@ export default async function exploreBench(): Promise<void> {
     const symmetry = (raftExploreScenario.explore?.symmetric?.(config) ?? []).length > 1;
     fullGc();
     const c0 = process.cpuUsage();
-    const o = exploreScenario(raftExploreScenario, { bug, symmetry, timeBudgetMs: budgetS * 1000 });
+    const o = exploreScenario(raftExploreScenario, { bug, bounds: knownBugBounds(raftExploreScenario, bug), symmetry, timeBudgetMs: budgetS * 1000 });
     const c = process.cpuUsage(c0);
     const v = o.violation;
     const found = v
@@ -125,14 +125,14 @@ export default async function exploreBench(): Promise<void> {
       // Too deep for breadth-first: the guided search (best-first on new progress) with the same bounds.
       fullGc();
       const g0 = process.cpuUsage();
-      const g = exploreScenario(raftExploreScenario, { bug, order: 'guided', timeBudgetMs: budgetS * 1000 });
+      const g = exploreScenario(raftExploreScenario, { bug, bounds: knownBugBounds(raftExploreScenario, bug), order: 'guided', timeBudgetMs: budgetS * 1000 });
       const gc = process.cpuUsage(g0);
       const gv = g.violation;
       console.log(
         `  ${''.padEnd(24)} guided: ${gv ? `FOUND ${gv.invariant} at depth ${gv.depth}; kernel replay ${gv.replay?.same ? 'same' : 'DIFFERS'}` : `not found (${g.stoppedBy}, to depth ${g.maxDepth})`}; ` +
           `${fmt(g.unique)} worlds, ${(g.elapsedMs / 1000).toFixed(1)} s (${fmt((gc.user + gc.system) / 1000)} ms cpu)`,
       );
-      const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, bug, raftExplorePathBounds[bug]), null);
+      const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, { ...knownBugBounds(raftExploreScenario, bug), ...raftExplorePathBounds[bug] }), null);
       const r = followPath(model, path);
       const replay = runConfig(raftExploreScenario, directedConfig(model, r.world));
       console.log(
@@ -144,7 +144,7 @@ export default async function exploreBench(): Promise<void> {
   console.log('\nswim-explore (3 SWIM members), breadth-first with the scenario\'s bounds:');
   for (const bug of [null, 'lower-incarnation-alive', 'refute-without-bump']) {
     fullGc();
-    const o = exploreScenario(swimExploreScenario, { bug, timeBudgetMs: budgetS * 1000 });
+    const o = exploreScenario(swimExploreScenario, { bug, bounds: bug === null ? {} : knownBugBounds(swimExploreScenario, bug), timeBudgetMs: budgetS * 1000 });
     const v = o.violation;
     const what = v ? `FOUND ${v.invariant} at depth ${v.depth}, ${v.faults.total} faults; kernel replay ${v.replay?.same ? 'same' : 'DIFFERS'}` : `${o.exhausted ? 'exhausted' : o.stoppedBy}, no violation`;
     console.log(`  ${(bug ?? '(no bug)').padEnd(24)} ${what}; ${fmt(o.unique)} worlds, ${(o.elapsedMs / 1000).toFixed(1)} s; ${describeBounds(o.bounds)}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exploreScenario } from '../sim/explore/index.ts';
+import { exploreScenario, knownBugBounds } from '../sim/explore/index.ts';
 import { runConfig } from '../sim/run.ts';
 import { swimExploreScenario } from './swim-explore.ts';
 
@@ -13,7 +13,7 @@ describe('swim-explore: the explorer on SWIM', () => {
     ['refute-without-bump', 'refutation', 5],
     ['lower-incarnation-alive', 'incarnations-grow', 4],
   ])('finds %s (%s) in %i steps, with no fault, and the kernel replays it', (bug, invariant, depth) => {
-    const o = exploreScenario(swimExploreScenario, { bug });
+    const o = exploreScenario(swimExploreScenario, { bug, bounds: knownBugBounds(swimExploreScenario, bug) });
     expect(o.violation).toMatchObject({ invariant, depth, faults: { total: 0 }, replay: { same: true } });
   });
 

@@ -85,6 +85,15 @@ describe.concurrent('npm run check', () => {
     expect(out.failures).toEqual([{ key: null, operations: [0, 2, 3], minimal: true }]);
   });
 
+  it('keeps its verdict and prints no stack trace when the reader closes the pipe early (| head -1)', async () => {
+    const bigBad = file('big-bad.json', { model: 'register', operations: [...bad.operations, ...Array.from({ length: 300 }, (_, k) => ({ client: 9, call: 1000 + 2 * k, return: 1001 + 2 * k, op: 'read', output: null }))] });
+    const run = await new Promise<{ stdout: string; stderr: string }>((res) =>
+      execFile('bash', ['-c', `node --import tsx properties/linearizability/cli.ts ${bigBad} | head -1; echo "exit \${PIPESTATUS[0]}"`], { cwd: root }, (_e, stdout, stderr) => res({ stdout, stderr })),
+    );
+    expect(run.stdout.trim().split('\n')).toEqual([expect.stringContaining('big-bad.json: register'), 'exit 1']);
+    expect(run.stderr).toBe('');
+  });
+
   it('exits 3 when the time budget runs out', async () => {
     const run = await check(file('hard.json', hard), '--timeout', '0.05', '--json');
     expect(run.status).toBe(3);

@@ -15,7 +15,7 @@ const sim = (args: string[]) => run('sim/cli.ts', args);
 describe('npm run sim -- --explore', () => {
   it('finds a bug, writes a report, and --replay re-runs it in the normal simulator to the same violation and trace hash', () => {
     const out = mkdtempSync(join(tmpdir(), 'explore-cli-'));
-    const r = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'reply-before-persist', '--json', '--out', out]);
+    const r = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'reply-before-persist', '--depth', '7', '--max-crashes', '1', '--mid-step', '--json', '--out', out]);
     expect(r.code, r.stderr).toBe(1);
     const data = JSON.parse(r.stdout);
     expect(data).toMatchObject({ mode: 'explore', scenario: 'raft-explore', bug: 'reply-before-persist', exhausted: false, stoppedBy: 'violation' });
@@ -53,23 +53,33 @@ describe('npm run sim -- --explore', () => {
     expect(text.stdout).toMatch(/exhausted\s+yes/);
     expect(text.stdout).toContain('ok: no invariant violated');
     // The guided order and the timer bound, on the command line.
-    const guided = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'votedfor-not-persisted', '--guided', '--max-timers', '4', '--symmetry', '--json', '--out', mkdtempSync(join(tmpdir(), 'explore-cli-'))]);
+    const guided = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'votedfor-not-persisted', '--depth', '9', '--max-crashes', '1', '--guided', '--max-timers', '4', '--symmetry', '--json', '--out', mkdtempSync(join(tmpdir(), 'explore-cli-'))]);
     expect(guided.code, guided.stderr).toBe(1);
     expect(JSON.parse(guided.stdout)).toMatchObject({ order: 'guided', bounds: { timers: 4 }, violations: [{ invariant: 'election-safety' }] });
   });
 
   it('--liveness judges each world in its quiet continuation; the report replays the path and the quiet phase', () => {
     const out = mkdtempSync(join(tmpdir(), 'explore-cli-'));
-    const r = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'ignore-higher-term', '--liveness', '--json', '--out', out]);
+    const known = ['--depth', '6', '--max-commands', '0'];
+    const r = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'ignore-higher-term', ...known, '--liveness', '--json', '--out', out]);
     expect(r.code, r.stderr).toBe(1);
     const data = JSON.parse(r.stdout);
     expect(data).toMatchObject({ bounds: { liveness: true }, violations: [{ invariant: 'raft-liveness', kind: 'liveness', depth: 4, continued: true }] });
     const replay = sim(['--replay', data.report, '--json']);
     expect(replay.code).toBe(1);
     expect(JSON.parse(replay.stdout)).toMatchObject({ sameViolation: true, sameTraceHash: true });
-    const text = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'ignore-higher-term', '--liveness', '--out', out]);
+    const text = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'ignore-higher-term', ...known, '--liveness', '--out', out]);
     expect(text.stdout).toContain('VIOLATION of raft-liveness (liveness) after 4 steps, then the heal and the quiet phase:');
     expect(text.stdout).toMatch(/ {7}then the heal and a quiet phase of 2000 ms/);
+  });
+
+  it('uses one set of default bounds with a bug and without, printed in the summary, and names the bounds a documented bug needs', () => {
+    const clean = JSON.parse(sim(['--explore', '--scenario', 'raft-explore', '--depth', '3', '--json']).stdout);
+    const bug = sim(['--explore', '--scenario', 'raft-explore', '--depth', '3', '--bug', 'votedfor-not-persisted', '--json']);
+    expect(JSON.parse(bug.stdout).bounds).toEqual(clean.bounds);
+    expect(bug.stderr.trim()).toBe('note: votedfor-not-persisted is known to be found within --depth 9 --max-crashes 1; these bounds are not the defaults, which are the same with or without a bug');
+    const text = sim(['--explore', '--scenario', 'raft-explore', '--depth', '3']);
+    expect(text.stdout).toMatch(/bounds\s+depth 3, crashes 0/);
   });
 
   it('exits 2 with one line naming the bad flag', () => {

@@ -9,7 +9,7 @@ import type { ExploreBounds, Scenario } from '../scenario.ts';
 import { toolInfo } from '../../reports/report.ts';
 import { printTable } from '../../reports/terminal.ts';
 import { configFor } from '../run.ts';
-import { exploreScenario, resolveBounds, type ExploreOutcome } from './index.ts';
+import { exploreScenario, knownBugBounds, resolveBounds, type ExploreOutcome } from './index.ts';
 import type { SearchOrder, SearchProgress } from './explorer.ts';
 
 export interface ExploreCommand {
@@ -51,9 +51,31 @@ export function describeBounds(b: ExploreBounds): string {
   ].join(', ');
 }
 
+/** Bounds as the command-line flags that set them. */
+export function boundFlags(b: Partial<ExploreBounds>): string {
+  const flags: string[] = [];
+  if (b.depth !== undefined) flags.push(`--depth ${b.depth}`);
+  if (b.crashes !== undefined) flags.push(`--max-crashes ${b.crashes}`);
+  if (b.midStep === true) flags.push('--mid-step');
+  if (b.drops !== undefined) flags.push(`--max-drops ${b.drops}`);
+  if (b.dups !== undefined) flags.push(`--max-dups ${b.dups}`);
+  if (b.inflight !== undefined) flags.push(`--max-inflight ${b.inflight}`);
+  if (b.commands !== undefined) flags.push(`--max-commands ${b.commands}`);
+  if (b.timers !== undefined && b.timers !== null) flags.push(`--max-timers ${b.timers}`);
+  if (b.liveness === true) flags.push('--liveness');
+  return flags.join(' ');
+}
+
 /** Runs the exploration and prints it; the exit status (0: no violation, 1: a violation). */
 export function runExploreCommand(c: ExploreCommand): number {
-  const bounds = resolveBounds(c.scenario, c.bug, c.bounds);
+  const bounds = resolveBounds(c.scenario, c.bounds);
+  if (c.bug !== null) {
+    const known = knownBugBounds(c.scenario, c.bug);
+    const missing = (Object.keys(known) as (keyof ExploreBounds)[]).filter((k) => known[k] !== bounds[k]);
+    if (missing.length > 0) {
+      console.error(`note: ${c.bug} is known to be found within ${boundFlags(known)}; these bounds are not the defaults, which are the same with or without a bug`);
+    }
+  }
   const interactive = !c.json && process.stderr.isTTY === true;
   const symmetricNodes = c.symmetry ? (c.scenario.explore?.symmetric?.(configFor(c.scenario, c.seed, c.bug)) ?? []) : [];
   if (c.symmetry && symmetricNodes.length < 2) console.error(`note: scenario ${c.scenario.name} declares no interchangeable nodes${c.bug ? ` with bug ${c.bug}` : ''}: exploring without symmetry reduction`);

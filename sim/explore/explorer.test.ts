@@ -80,7 +80,7 @@ describe('the explorer on a toy protocol', () => {
 
   it('never goes past a bound: every world reached has at most the faults allowed', () => {
     const scenario = toyScenario({ reorder: false, commands: 2 });
-    const bounds = resolveBounds(scenario, null, { depth: 8, crashes: 1, drops: 1, dups: 1, commands: 1, midStep: true });
+    const bounds = resolveBounds(scenario, { depth: 8, crashes: 1, drops: 1, dups: 1, commands: 1, midStep: true });
     const model = new Model(scenario, configFor(scenario, 0, null), bounds, null);
     const result = search(model, { order: 'bfs', timeBudgetMs: null });
     expect(result.stoppedBy).toBe('violation'); // acked-durable is not broken without the bug...
@@ -105,7 +105,7 @@ describe('the explorer on a toy protocol', () => {
 
   it('stops at the time budget and at the world limit, saying the space was not exhausted', () => {
     const scenario = raftExploreScenario;
-    const bounds = resolveBounds(scenario, null, { depth: 30 });
+    const bounds = resolveBounds(scenario, { depth: 30 });
     let t = 0;
     const model = () => new Model(scenario, configFor(scenario, 0, null), bounds, null);
     const timed = search(model(), { order: 'bfs', timeBudgetMs: 50, clock: () => (t += 1) });

@@ -42,7 +42,7 @@ function fanIn(ordered: boolean, reorder: boolean): Scenario {
 
 function modelOf(scenario: Scenario, symmetry = false): Model {
   const config = configFor(scenario, 0, null);
-  return new Model(scenario, config, resolveBounds(scenario, null, { depth: 10 }), symmetry ? [...scenario.explore!.symmetric!(config)] : null);
+  return new Model(scenario, config, resolveBounds(scenario, { depth: 10 }), symmetry ? [...scenario.explore!.symmetric!(config)] : null);
 }
 
 /** The child of `w` reached by the first transition whose description matches. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { configFor, runConfig } from '../run.ts';
 import type { RunConfig } from '../scenario.ts';
 import type { TraceEntry } from '../trace.ts';
-import { exploreScenario, resolveBounds } from './index.ts';
+import { exploreScenario, knownBugBounds, resolveBounds } from './index.ts';
 import { Model } from './model.ts';
 import { followPath } from './follow.ts';
 import { directedConfig, directedScheduleError } from './directed.ts';
@@ -19,7 +19,7 @@ function pathTo(bug: string | null, steps: readonly string[], over: { clients?: 
   // The bug's scenario options (two clients for the read bugs) only when asked: a clientless world is simpler.
   const base = configFor(raftExploreScenario, 0, bug);
   const config: RunConfig = over.clients ? base : { ...base, options: configFor(raftExploreScenario, 0, null).options };
-  const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, null, { commands: 0, crashes: over.crashes ?? 0, midStep: over.midStep ?? false }), null);
+  const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, { commands: 0, crashes: over.crashes ?? 0, midStep: over.midStep ?? false }), null);
   const { world, finding } = followPath(model, steps);
   expect(finding).toBeNull();
   return { model, world, quiet: directedConfig(model, world, true), plain: directedConfig(model, world) };
@@ -113,14 +113,14 @@ describe('a directed run with a quiet phase goes on past the end of its schedule
 
 describe('the explorer judges liveness in every world it reaches (--liveness)', () => {
   it('finds a leader that never steps down in 4 steps, a counterexample whose report replays with its quiet phase', () => {
-    const o = exploreScenario(raftExploreScenario, { bug: 'ignore-higher-term' });
+    const o = exploreScenario(raftExploreScenario, { bug: 'ignore-higher-term', bounds: knownBugBounds(raftExploreScenario, 'ignore-higher-term') });
     expect(o.bounds.liveness).toBe(true);
     expect(o.violation).toMatchObject({ invariant: 'raft-liveness', kind: 'liveness', depth: 4, continued: true, replay: { same: true } });
     expect(o.violation!.path).toHaveLength(5);
     expect(o.violation!.path.at(-1)).toMatch(/^then the heal and a quiet phase of 2000 ms/);
     expect(o.violation!.config.quietMs).toBe(2000);
     // Without liveness the same bounds hold no violation: the bug breaks no safety invariant in 6 steps.
-    expect(exploreScenario(raftExploreScenario, { bug: 'ignore-higher-term', bounds: { liveness: false } })).toMatchObject({ exhausted: true, violation: null });
+    expect(exploreScenario(raftExploreScenario, { bug: 'ignore-higher-term', bounds: { ...knownBugBounds(raftExploreScenario, 'ignore-higher-term'), liveness: false } })).toMatchObject({ exhausted: true, violation: null });
   });
 
   it('with no bug, exhausts a bounded space with every world live', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFor } from '../run.ts';
 import { hashValue, type Hash64 } from './hash.ts';
-import { exploreScenario, resolveBounds } from './index.ts';
+import { exploreScenario, knownBugBounds, resolveBounds } from './index.ts';
 import { Model, type XWorld } from './model.ts';
 import { search } from './explorer.ts';
 import { raftExploreScenario, raftExplorePathBounds, raftExplorePaths } from '../../scenarios/raft-explore.ts';
@@ -17,7 +17,7 @@ type State = RaftState<unknown, unknown, unknown>;
 /** A world of raft-explore with a leader (n1 elected by n2's vote): three steps from the start. */
 function leaderWorld(): { model: Model; world: XWorld } {
   const config = configFor(raftExploreScenario, 0, null);
-  const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario, null), null);
+  const model = new Model(raftExploreScenario, config, resolveBounds(raftExploreScenario), null);
   let w = model.root();
   const pick = (f: (c: XWorld) => boolean) => {
     const out: XWorld[] = [];
@@ -63,7 +63,7 @@ describe('Raft as the explorer compares it', () => {
 
   it("shares only what steps never mutate: its clone leaves every explored state as it was", () => {
     const config = configFor(raftExploreScenario, 0, null);
-    const bounds = resolveBounds(raftExploreScenario, null, { depth: 7, crashes: 1, midStep: true, drops: 1, dups: 1 });
+    const bounds = resolveBounds(raftExploreScenario, { depth: 7, crashes: 1, midStep: true, drops: 1, dups: 1 });
     const model = new Model(raftExploreScenario, config, bounds, null);
     model.verifyClones = true; // throws if a step changed the state its copy was made from
     const r = search(model, { order: 'bfs', timeBudgetMs: null, maxWorlds: 30_000 });
@@ -82,7 +82,7 @@ describe('Raft as the explorer compares it', () => {
 
 /** The bounds within which a path of `raftExplorePaths` lies. */
 function pathBounds(bug: string): ExploreBounds {
-  return resolveBounds(raftExploreScenario, bug, raftExplorePathBounds[bug]);
+  return resolveBounds(raftExploreScenario, { ...knownBugBounds(raftExploreScenario, bug), ...raftExplorePathBounds[bug] });
 }
 
 /** Bugs found within test-friendly bounds; the rest are found by `npx tsx bench/run.ts explore` (see README). */
@@ -98,7 +98,7 @@ const found: { bug: string; invariant: string; depth: number; symmetry: boolean 
 describe('the explorer finds known Raft bugs with shortest counterexamples the kernel replays', () => {
   for (const f of found) {
     it(f.bug, () => {
-      const o = exploreScenario(raftExploreScenario, { bug: f.bug, symmetry: f.symmetry });
+      const o = exploreScenario(raftExploreScenario, { bug: f.bug, bounds: knownBugBounds(raftExploreScenario, f.bug), symmetry: f.symmetry });
       expect(o.violation).toMatchObject({ invariant: f.invariant, depth: f.depth });
       expect(o.violation!.replay).toMatchObject({ same: true });
       expect(o.violation!.depth).toBeLessThanOrEqual(o.bounds.depth);
@@ -147,8 +147,8 @@ describe('the guided search on Raft (best-first on new progress)', () => {
   });
 
   it('finds a bug in fewer worlds than breadth-first, with a path the kernel replays', () => {
-    const bfs = exploreScenario(raftExploreScenario, { bug: 'votedfor-not-persisted', symmetry: true });
-    const guided = exploreScenario(raftExploreScenario, { bug: 'votedfor-not-persisted', symmetry: true, order: 'guided' });
+    const bfs = exploreScenario(raftExploreScenario, { bug: 'votedfor-not-persisted', bounds: knownBugBounds(raftExploreScenario, 'votedfor-not-persisted'), symmetry: true });
+    const guided = exploreScenario(raftExploreScenario, { bug: 'votedfor-not-persisted', bounds: knownBugBounds(raftExploreScenario, 'votedfor-not-persisted'), symmetry: true, order: 'guided' });
     expect(guided.violation).toMatchObject({ invariant: 'election-safety', replay: { same: true } });
     expect(guided.violation!.depth).toBeGreaterThanOrEqual(bfs.violation!.depth); // breadth-first's is a shortest one
     expect(guided.unique).toBeLessThan(bfs.unique / 2);
