@@ -1,6 +1,7 @@
 /**
  * SWIM + Lifeguard scenarios (core/swim). Each tells one story over 5 to 9 nodes with 1000 ms
- * protocol periods: 60 s of faults, then 30 s of quiet after the kernel's final heal. Every one has
+ * protocol periods: 60 s of faults, then a quiet phase after the kernel's final heal as long as
+ * the protocol needs to settle (`settleBoundMs`, 50 s for up to 9 members). Every one has
  * forged messages sprinkled in (replays, tampered copies, garbage), which the kernel checks bounce
  * off, and all six documented bugs.
  */
@@ -9,11 +10,10 @@ import type { InvariantChecker, RunConfig, Scenario, TimedCommand, World } from 
 import { allFaultKinds, sortFaults, type FaultEvent, type FaultKind, type ForgeMode } from '../sim/faults.ts';
 import { defaultClock, nodeIds, swarmConfig } from '../sim/configure.ts';
 import { calmNetwork, type LinkOverride, type NetworkConfig } from '../sim/network.ts';
-import { swim, swimBugs, swimConfig, type SwimBug, type SwimConfig } from '../core/swim/index.ts';
+import { pushPullScale, suspicionTimeoutMaxMs, suspicionTimeoutMinMs, swim, swimBugs, swimConfig, type SwimBug, type SwimConfig } from '../core/swim/index.ts';
 import { completeness, convergence, dissemination, falsePositives, incarnationsGrow, lossBounds, refutation, type FalsePositiveBounds } from '../properties/swim/index.ts';
 
 const DURATION_MS = 60_000;
-const QUIET_MS = 30_000;
 const PERIOD_MS = 1000;
 
 /** What a swim run's `options` hold: the cluster's shape and the protocol's knobs. */
@@ -75,6 +75,26 @@ export function protocolConfig(o: SwimOptions, bug: string | null): SwimConfig {
   });
 }
 
+/**
+ * How long after the heal a live member may still be wrongly suspected, or declared dead,
+ * somewhere, with no fault left: a probe begun before the heal ends at its prober's next period,
+ * which Lifeguard stretches up to `awarenessMax` times; a suspicion it raises lasts at most the
+ * largest suspicion timeout unless the refutation arrives; the death or the refutation then
+ * reaches everyone by piggybacking or, failing that, by one anti-entropy round; plus two periods.
+ * The quiet phase lasts this long, so the convergence checker judges a group that had the time to
+ * settle (a 30 s quiet phase met suspicions raised just after the heal, which a 30 s timeout
+ * outlived: swim-loss seeds 5700 and 7755 of a 10,000-seed sweep).
+ */
+export function settleBoundMs(o: SwimOptions): number {
+  const c = protocolConfig(o, null);
+  const T = c.protocolPeriodMs;
+  const minMs = suspicionTimeoutMinMs(c.suspicionMult, o.nodes, T);
+  const suspicionMs = c.lifeguard ? suspicionTimeoutMaxMs(c.suspicionMaxTimeoutMult, minMs) : minMs;
+  const probeMs = T * (c.lifeguard ? c.awarenessMax : 1);
+  const antiEntropyMs = c.pushPullPeriods > 0 ? pushPullScale(c.pushPullPeriods, o.nodes) * T : 0;
+  return probeMs + suspicionMs + antiEntropyMs + 2 * T;
+}
+
 /** Forgeries at about `perSecond`, on random links, of random kinds. */
 function forgeries(rng: Rng, ids: readonly NodeId[], durationMs: number, perSecond: number): FaultEvent[] {
   const out: FaultEvent[] = [];
@@ -120,7 +140,7 @@ function run(name: string, seed: number, bug: string | null, story: Story, rng: 
     clock: defaultClock,
     faults: sortFaults([...story.faults, ...forgeries(rng, ids, durationMs, 0.5)]),
     durationMs,
-    quietMs: story.quietMs ?? QUIET_MS,
+    quietMs: story.quietMs ?? settleBoundMs(story.options),
     maxEvents: 2_000_000,
   };
 }
@@ -335,7 +355,7 @@ export const swimSwarm: Scenario = {
       servers: nodeIds('n', nodes),
       kinds: this.faultKinds,
       durationMs: DURATION_MS,
-      quietMs: QUIET_MS,
+      quietMs: settleBoundMs(swimOptions({ nodes })),
       maxEvents: 2_000_000,
     });
   },
@@ -364,7 +384,7 @@ export function customSwimRun(args: {
     clock: defaultClock,
     faults: sortFaults(args.faults ?? []),
     durationMs: args.durationMs ?? DURATION_MS,
-    quietMs: args.quietMs ?? QUIET_MS,
+    quietMs: args.quietMs ?? settleBoundMs(swimOptions(args.options)),
     maxEvents: args.maxEvents ?? 50_000_000,
   };
 }
