@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['cli/**/*.test.ts', 'core/**/*.test.ts', 'sim/**/*.test.ts', 'scenarios/**/*.test.ts', 'properties/**/*.test.ts', 'reports/**/*.test.ts'],
+    include: ['{cli,core,sim,explore,checkers,scenarios,properties,reports,bench}/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -44,7 +44,7 @@ function oneWorker(seeds: number) {
 }
 
 function twoWorkers(seeds: number) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'sim/cli.ts', '--scenario', 'cluster', '--seeds', `1..${seeds}`, '--workers', '2', '--json'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/sim.ts', '--scenario', 'cluster', '--seeds', `1..${seeds}`, '--workers', '2', '--json'], {
     cwd: root,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,

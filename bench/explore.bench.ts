@@ -1,5 +1,5 @@
 /**
- * The explorer (sim/explore) on the 3-node Raft of scenarios/raft-explore.ts:
+ * The explorer (explore/) on the 3-node Raft of scenarios/raft-explore.ts:
  *
  *   1. throughput: distinct worlds per second exhausting a bounded space with no bug, with and
  *      without symmetry reduction, and where the time goes (stepping, hashing, checkers, GC);
@@ -15,11 +15,11 @@
  */
 import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { exploreScenario, knownBugBounds, resolveBounds, type ExploreOutcome, type SearchProgress } from '../sim/explore/index.ts';
-import { Model } from '../sim/explore/model.ts';
-import { followPath } from '../sim/explore/follow.ts';
-import { directedConfig } from '../sim/explore/directed.ts';
-import { describeBounds } from '../sim/explore/cli.ts';
+import { exploreScenario, knownBugBounds, resolveBounds, type ExploreOutcome, type SearchProgress } from '../explore/index.ts';
+import { Model } from '../explore/model.ts';
+import { followPath } from '../explore/follow.ts';
+import { directedConfig } from '../explore/directed.ts';
+import { describeBounds } from '../cli/explore.ts';
 import type { ExploreBounds } from '../sim/scenario.ts';
 import { raftExploreScenario, raftExplorePathBounds, raftExplorePaths } from '../scenarios/raft-explore.ts';
 import { configFor, runConfig } from '../sim/run.ts';

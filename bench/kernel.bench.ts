@@ -4,7 +4,7 @@
  * The ratio is what the kernel's bookkeeping (network model, trace hash, PRNG draws, timers,
  * status checks) costs on top of an event queue.
  */
-import type { Protocol } from '../sim/protocol.ts';
+import type { Protocol } from '../core/contract/protocol.ts';
 import { runWorld } from '../sim/kernel.ts';
 import { calmNetwork } from '../sim/network.ts';
 import { EventHeap } from '../sim/heap.ts';

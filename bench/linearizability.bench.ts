@@ -8,9 +8,9 @@
  * median wall times are printed, with the search steps (which do not vary between runs).
  */
 import Table from 'cli-table3';
-import { checkHistory } from '../properties/linearizability/checker.ts';
-import { executePlan, randomPlan } from '../properties/linearizability/generate.ts';
-import type { History } from '../properties/linearizability/history.ts';
+import { checkHistory } from '../checkers/linearizability/checker.ts';
+import { executePlan, randomPlan } from '../checkers/linearizability/generate.ts';
+import type { History } from '../checkers/linearizability/history.ts';
 
 interface Case {
   readonly name: string;

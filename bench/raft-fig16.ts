@@ -45,7 +45,7 @@ import { runWorld } from '../sim/kernel.ts';
 import type { InvariantChecker, RunConfig, World } from '../sim/scenario.ts';
 import type { FaultEvent } from '../sim/faults.ts';
 import { nodeIds } from '../sim/configure.ts';
-import { Stream } from '../sim/rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 import { createKvRaftProtocol } from '../core/raft/index.ts';
 import type { RaftObservation, RaftState } from '../core/raft/types.ts';
 import { lastIndex } from '../core/raft/log.ts';

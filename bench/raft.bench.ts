@@ -12,7 +12,7 @@ import { nodeIds } from '../sim/configure.ts';
 import { calmNetwork } from '../sim/network.ts';
 import type { InvariantChecker, RunConfig, World } from '../sim/scenario.ts';
 import { createKvClientProtocol, createKvRaftProtocol } from '../core/raft/index.ts';
-import { raftCheckers } from '../properties/raft/invariants.ts';
+import { raftCheckers } from '../checkers/raft.ts';
 import { raftScenario } from '../scenarios/raft/index.ts';
 
 const SERVERS = nodeIds('n', 5);

@@ -18,9 +18,9 @@ import { calmNetwork, type LinkOverride } from '../sim/network.ts';
 import { nodeIds } from '../sim/configure.ts';
 import type { FaultEvent } from '../sim/faults.ts';
 import type { RunConfig, World } from '../sim/scenario.ts';
-import { Stream } from '../sim/rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 import { expectedFirstDetectionPeriods, probeFailureProbability, swim, swimConfig, type SwimConfig, type SwimObservation, type SwimState } from '../core/swim/index.ts';
-import { falsePositives } from '../properties/swim/index.ts';
+import { falsePositives } from '../checkers/swim.ts';
 
 const PERIOD_MS = 1000;
 /** Plain tables: no colours, so the output reads the same in a file. */

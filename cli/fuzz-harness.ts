@@ -7,10 +7,10 @@
  * Its one argument is the folder to work in (relative output places land there).
  */
 import { createInterface } from 'node:readline';
-import { executeCommand } from '../sim/command.ts';
-import { main as simMain } from '../sim/cli.ts';
-import { main as reportMain } from '../reports/cli.ts';
-import { main as checkMain } from '../properties/linearizability/cli.ts';
+import { executeCommand } from './command.ts';
+import { main as simMain } from './sim.ts';
+import { main as reportMain } from './report.ts';
+import { main as checkMain } from './check.ts';
 
 const commands = { sim: simMain, report: reportMain, check: checkMain } as const;
 export type FuzzCommand = keyof typeof commands;

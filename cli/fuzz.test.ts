@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runJob } from '../sim/jobs.ts';
-import { executePlan, randomPlan } from '../properties/linearizability/generate.ts';
+import { runJob } from './jobs.ts';
+import { executePlan, randomPlan } from '../checkers/linearizability/generate.ts';
 import type { FuzzCase, FuzzCommand, FuzzResult } from './fuzz-harness.ts';
 
 const ROOT = join(import.meta.dirname, '..');

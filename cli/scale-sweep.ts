@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scenarios } from '../scenarios/index.ts';
-import { UsageError, isEntry, runCommand } from '../sim/command.ts';
+import { UsageError, isEntry, runCommand } from './command.ts';
 import { printColumns } from '../reports/terminal.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -34,7 +34,7 @@ export interface ScenarioRow {
 
 /** One sweep in a child process of its own (`sim --json`); resolves with its parsed output. */
 function sweepProcess(scenario: string, seeds: string, shard: string | null, out: string): Promise<SweepJson> {
-  const args = ['--import', 'tsx', join(ROOT, 'sim/cli.ts'), '--scenario', scenario, '--seeds', seeds, '--workers', '1', '--json', '--out', out];
+  const args = ['--import', 'tsx', join(ROOT, 'cli/sim.ts'), '--scenario', scenario, '--seeds', seeds, '--workers', '1', '--json', '--out', out];
   if (shard !== null) args.push('--shard', shard);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -22,7 +22,7 @@
  * (properties/raft/story-shapes.ts has two such targets.)
  */
 import fc from 'fast-check';
-import type { NodeId } from '../sim/protocol.ts';
+import type { NodeId } from '../core/contract/protocol.ts';
 import type { RunConfig, Scenario } from '../sim/scenario.ts';
 import { sortFaults, type FaultEvent, type FaultKind } from '../sim/faults.ts';
 import type { LinkConditions } from '../sim/network.ts';

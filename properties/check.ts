@@ -10,7 +10,7 @@ import type { RunConfig } from '../sim/scenario.ts';
 import type { Violation } from '../sim/kernel.ts';
 import { runConfig } from '../sim/run.ts';
 import { caseConfig, runCaseArb, type CaseShape, type RunCase } from './arbitraries.ts';
-import { makeReport, writeReport } from '../reports/report.ts';
+import { makeReport, writeReport } from '../sim/report.ts';
 
 export interface PropertyOptions {
   readonly bug?: string | null;

@@ -4,7 +4,7 @@
  * (the known bugs); the liveness checker is shown firing on a real run with a wedged broker.
  */
 import { describe, expect, it } from 'vitest';
-import type { Env, Input } from '../sim/protocol.ts';
+import type { Env, Input } from '../core/contract/protocol.ts';
 import type { InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
 import { configFor } from '../sim/run.ts';
 import { runWorld } from '../sim/kernel.ts';
@@ -19,7 +19,7 @@ import {
   isrLogAgreement,
   leaderPerEpoch,
   type IsrCheckOptions,
-} from './isr.ts';
+} from '../checkers/isr.ts';
 import { isrCrashScenario } from '../scenarios/isr.ts';
 import type { IsrObservation, LogRecord, MetadataImage, MetadataRecord, PartitionState } from '../core/isr/types.ts';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { propertyTargets } from './targets.ts';
 import { checkScenario, describeOutcome } from './check.ts';
-import { loadReport } from '../reports/report.ts';
+import { loadReport } from '../sim/report.ts';
 import { findScenario } from '../scenarios/index.ts';
 import { runConfig } from '../sim/run.ts';
 

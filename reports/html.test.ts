@@ -10,7 +10,7 @@ import type { TraceEntry } from '../sim/trace.ts';
 import { formatFault } from '../sim/faults.ts';
 import { maxGossipScenario } from '../scenarios/maxgossip.ts';
 import { findScenario } from '../scenarios/index.ts';
-import { makeReport, validateReport, writeReport, type Report } from './report.ts';
+import { makeReport, validateReport, writeReport, type Report } from '../sim/report.ts';
 import { findBrowser } from './browser.ts';
 import { compareNodeIds, escapeHtml, faultText, observedRole, renderReportHtml } from './html.ts';
 
@@ -291,7 +291,7 @@ describe('the page in a browser', () => {
 
 describe('npm run report', () => {
   function report(args: string[]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'reports/cli.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/report.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 

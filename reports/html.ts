@@ -28,7 +28,7 @@
  * Observations that follow neither form are drawn as dots on the lane (their JSON in a tooltip),
  * and do not touch the bands.
  */
-import type { Report } from './report.ts';
+import type { Report } from '../sim/report.ts';
 import type { Violation } from '../sim/kernel.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import { formatFault, formatMs, type FaultEvent } from '../sim/faults.ts';

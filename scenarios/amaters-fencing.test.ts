@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFor, runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import { tokenTerm, type FenceObservation } from '../core/fencing/index.ts';
-import { tokensUnique } from '../properties/fencing.ts';
+import { tokensUnique } from '../checkers/fencing.ts';
 import { buildFencing, fencingScenario, fencingSwarmScenario } from './amaters-fencing.ts';
 
 const STORY_SEEDS = 10;

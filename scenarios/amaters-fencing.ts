@@ -11,14 +11,14 @@
  *                          leaders and storage (every kind but forge: Raft's messages are not
  *                          authenticated)
  */
-import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { NodeId, Rng } from '../core/contract/protocol.ts';
 import type { RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { allFaultKinds, parseFaultScript } from '../sim/faults.ts';
 import { defaultClock, nodeIds, swarmConfig } from '../sim/configure.ts';
 import { calmNetwork } from '../sim/network.ts';
-import { Stream } from '../sim/rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 import { FENCING_BUGS, fenceClient, fenceLeader, fenceStorage, isFencingBug } from '../core/fencing/index.ts';
-import { fencingCheckers } from '../properties/fencing.ts';
+import { fencingCheckers } from '../checkers/fencing.ts';
 
 export interface FencingScenarioOptions {
   readonly leaders: readonly NodeId[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configFor, runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import type { SealedLogObservation } from '../core/integrity/index.ts';
-import { logStable } from '../properties/integrity.ts';
+import { logStable } from '../checkers/sealed-log.ts';
 import { buildSealedLog, sealedLogScenario, sealedLogSwarmScenario } from './amaters-log.ts';
 
 const STORY_SEEDS = 20;

@@ -9,14 +9,14 @@
  *                      forgeries a second on random links
  *   amaters-log-swarm  3-4 nodes, a swarm fault plan over every kind, forgeries included
  */
-import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { NodeId, Rng } from '../core/contract/protocol.ts';
 import type { RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { allFaultKinds, parseFaultScript, sortFaults, type FaultEvent, type FaultKind, type ForgeMode } from '../sim/faults.ts';
 import { defaultClock, nodeIds, swarmConfig } from '../sim/configure.ts';
 import { calmNetwork } from '../sim/network.ts';
-import { Stream } from '../sim/rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 import { INTEGRITY_BUGS, isIntegrityBug, sealedLog } from '../core/integrity/index.ts';
-import { integrityCheckers } from '../properties/integrity.ts';
+import { integrityCheckers } from '../checkers/sealed-log.ts';
 
 export interface LogScenarioOptions {
   readonly nodes: readonly NodeId[];

@@ -19,7 +19,7 @@
  *
  * Every option a run uses is drawn from the seed in `configure` and kept in the config's options.
  */
-import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { NodeId, Rng } from '../core/contract/protocol.ts';
 import type { RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { allFaultKinds, parseFaultScript, type FaultEvent, type FaultKind } from '../sim/faults.ts';
 import { defaultClock, swarmConfig } from '../sim/configure.ts';
@@ -41,7 +41,7 @@ import {
   type ShardId,
 } from '../core/clusternode/index.ts';
 import { ELECTION_DEFAULTS } from '../core/failover/election.ts';
-import { clusterCheckers } from '../properties/cluster/invariants.ts';
+import { clusterCheckers } from '../checkers/cluster.ts';
 
 export interface ShardLayout {
   readonly id: ShardId;

@@ -3,8 +3,8 @@ import { configFor, runSeed } from '../sim/run.ts';
 import { runWorld } from '../sim/kernel.ts';
 import type { InvariantChecker, Scenario } from '../sim/scenario.ts';
 import type { MetadataRecord } from '../core/isr/types.ts';
-import { emptyLoss, lossMeter } from '../properties/isr.ts';
-import { RunMetrics } from '../sim/metrics.ts';
+import { emptyLoss, lossMeter } from '../checkers/isr.ts';
+import { RunMetrics } from '../cli/metrics.ts';
 import type { RunConfig } from '../sim/scenario.ts';
 import {
   buildIsrWorld,

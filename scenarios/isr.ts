@@ -29,7 +29,7 @@
  * `consumed_then_lost`). Every option a run uses is drawn from the seed in `configure` and stored
  * in the config, so a report replays alone.
  */
-import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { NodeId, Rng } from '../core/contract/protocol.ts';
 import type { RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { allFaultKinds, parseFaultScript } from '../sim/faults.ts';
 import { defaultClock, nodeIds, swarmConfig } from '../sim/configure.ts';
@@ -49,7 +49,7 @@ import {
 import { AUDIT_DEADLINE_MS } from '../core/isr/clients.ts';
 import type { RaftCommand } from '../core/raft/types.ts';
 import type { MetadataCommand } from '../core/isr/types.ts';
-import { isrCheckers, type IsrCheckOptions } from '../properties/isr.ts';
+import { isrCheckers, type IsrCheckOptions } from '../checkers/isr.ts';
 
 export interface IsrScenarioOptions {
   readonly controllers: readonly NodeId[];

@@ -6,7 +6,7 @@ import type { Scenario } from '../sim/scenario.ts';
 import { allFaultKinds } from '../sim/faults.ts';
 import { nodeIds, swarmConfig } from '../sim/configure.ts';
 import { maxGossip, type MaxGossipBug } from '../core/maxgossip/index.ts';
-import { catchesUp, neverBackwards } from '../properties/maxgossip.ts';
+import { catchesUp, neverBackwards } from '../checkers/maxgossip.ts';
 
 export const maxGossipScenario: Scenario = {
   name: 'maxgossip',

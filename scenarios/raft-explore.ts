@@ -1,6 +1,6 @@
 /**
  * raft-explore: a 3-node Raft key-value store small enough to explore exhaustively
- * (`npm run sim -- --explore --scenario raft-explore [--bug NAME]`, sim/explore).
+ * (`npm run sim -- --explore --scenario raft-explore [--bug NAME]`, explore/).
  *
  * Three servers n1..n3 and one put (`propose x=1`), offered to every server alike: the explorer
  * picks which server gets it and when. Randomness is fixed (every node's Rng returns 0), so every
@@ -17,12 +17,12 @@
  * As an ordinary scenario (`npm run sim -- --scenario raft-explore --seed 1`) it runs the same
  * cluster with a random schedule and no faults; it exists for the explorer and its replays.
  */
-import type { NodeId } from '../sim/protocol.ts';
+import type { NodeId } from '../core/contract/protocol.ts';
 import type { ExploreBounds, RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { RAFT_BUGS, createKvClientProtocol, createKvRaftProtocol, isRaftBug, type KvOp, type RaftCommand, type RaftConfig } from '../core/raft/index.ts';
 import type { KvCommand } from '../core/raft/kv.ts';
 import { kvClientCanonical, kvClientProgress, raftExploreHooks } from '../core/raft/explore.ts';
-import { raftCheckers } from '../properties/raft/invariants.ts';
+import { raftCheckers } from '../checkers/raft.ts';
 
 export interface RaftExploreOptions {
   readonly servers: readonly NodeId[];
@@ -93,7 +93,7 @@ export const raftExplorePathBounds: Readonly<Record<string, Partial<ExploreBound
  * Counterexamples of the bugs too deep for an exhaustive search in minutes (each needs more than
  * 20 steps: several elections, then the write and the read; ignore-higher-term's is its safety
  * violation, where the search finds its liveness one), written out step by step as the
- * explorer names its transitions. `followPath` (sim/explore/follow.ts) walks them through the
+ * explorer names its transitions. `followPath` (explore/follow.ts) walks them through the
  * explorer's model with every checker on, and their directed configs replay in the kernel; the
  * tests and the benchmark do both. Found by hand, so not necessarily the shortest.
  */

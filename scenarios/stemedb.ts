@@ -12,15 +12,15 @@
  * belongs to one gateway, so its writes have one order. Gateways and their clients are not
  * faultable; the data nodes are.
  */
-import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { NodeId, Rng } from '../core/contract/protocol.ts';
 import type { ClockConfig, RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { allFaultKinds, parseFaultScript, sortFaults } from '../sim/faults.ts';
 import { nodeIds, swarmConfig } from '../sim/configure.ts';
 import { calmNetwork } from '../sim/network.ts';
-import { Stream } from '../sim/rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 import { SPLIT_THRESHOLD_BYTES, MERGE_THRESHOLD_BYTES } from '../core/hashing/index.ts';
 import { STEMEDB_BUGS, isStemeBug, stemeGateway, stemeNode, type GatewayCommand, type StemeConfig } from '../core/stemedb/index.ts';
-import { stemedbCheckers } from '../properties/stemedb.ts';
+import { stemedbCheckers } from '../checkers/stemedb.ts';
 
 export interface StemeScenarioOptions {
   readonly nodes: readonly NodeId[];

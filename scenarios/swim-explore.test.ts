@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exploreScenario, knownBugBounds } from '../sim/explore/index.ts';
+import { exploreScenario, knownBugBounds } from '../explore/index.ts';
 import { runConfig } from '../sim/run.ts';
 import { swimExploreScenario } from './swim-explore.ts';
 

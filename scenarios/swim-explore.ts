@@ -1,6 +1,6 @@
 /**
  * swim-explore: SWIM + Lifeguard (core/swim) small enough to explore exhaustively
- * (`npm run sim -- --explore --scenario swim-explore [--bug NAME]`, sim/explore).
+ * (`npm run sim -- --explore --scenario swim-explore [--bug NAME]`, explore/).
  *
  * Three members that know each other from the start, 1000 ms protocol periods, FIFO links with no
  * latency, randomness fixed (every Rng draw is 0, so each member probes the others in one fixed

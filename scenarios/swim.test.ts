@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runConfig, runSeed, sweepSeeds } from '../sim/run.ts';
 import { runWorld } from '../sim/kernel.ts';
 import type { Scenario } from '../sim/scenario.ts';
-import type { AnyProtocol } from '../sim/protocol.ts';
+import type { AnyProtocol } from '../core/contract/protocol.ts';
 import { buildSwim, customSwimRun, swimScenarios, swimCrash, swimForgery, swimLarge, swimLoss, swimPartition } from './swim.ts';
 
 const sweep = sweepSeeds;

@@ -5,13 +5,13 @@
  * forged messages sprinkled in (replays, tampered copies, garbage), which the kernel checks bounce
  * off, and all six documented bugs.
  */
-import type { NodeId, Rng } from '../sim/protocol.ts';
+import type { NodeId, Rng } from '../core/contract/protocol.ts';
 import type { InvariantChecker, RunConfig, Scenario, TimedCommand, World } from '../sim/scenario.ts';
 import { allFaultKinds, sortFaults, type FaultEvent, type FaultKind, type ForgeMode } from '../sim/faults.ts';
 import { defaultClock, nodeIds, swarmConfig } from '../sim/configure.ts';
 import { calmNetwork, type LinkOverride, type NetworkConfig } from '../sim/network.ts';
 import { pushPullScale, suspicionTimeoutMaxMs, suspicionTimeoutMinMs, swim, swimBugs, swimConfig, type SwimBug, type SwimConfig } from '../core/swim/index.ts';
-import { completeness, convergence, dissemination, falsePositives, incarnationsGrow, lossBounds, refutation, type FalsePositiveBounds } from '../properties/swim/index.ts';
+import { completeness, convergence, dissemination, falsePositives, incarnationsGrow, lossBounds, refutation, type FalsePositiveBounds } from '../checkers/swim.ts';
 
 const DURATION_MS = 60_000;
 const PERIOD_MS = 1000;

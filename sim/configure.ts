@@ -2,11 +2,11 @@
  * Helpers scenarios use to expand a seed into a `RunConfig`: swarm fault plans over the servers,
  * with the network and clock bounds every run prints.
  */
-import type { NodeId } from './protocol.ts';
+import type { NodeId } from '../core/contract/protocol.ts';
 import type { ClockConfig, RunConfig } from './scenario.ts';
 import { swarmFaults, type FaultKind } from './faults.ts';
 import { calmNetwork, type NetworkConfig } from './network.ts';
-import { Stream } from './rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 
 export const defaultClock: ClockConfig = { maxSkewMs: 50, maxDriftPpm: 200 };
 

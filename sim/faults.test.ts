@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { faultScheduleError, formatFault, parseFaultScript, swarmFaults, FaultScriptError, allFaultKinds } from './faults.ts';
-import { Stream } from './rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 
 describe('fault scripts', () => {
   it('read like the story they tell', () => {

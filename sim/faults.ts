@@ -4,10 +4,10 @@
  * 5s until 9s"), and the swarm generator that draws a schedule from a seed: which fault kinds are
  * on in this run, and how hard they hit.
  */
-import type { NodeId } from './protocol.ts';
+import type { NodeId } from '../core/contract/protocol.ts';
 import type { ClockConfig } from './scenario.ts';
 import { conditionsError, type LinkConditions } from './network.ts';
-import type { Stream } from './rng.ts';
+import type { Stream } from '../core/contract/rng.ts';
 
 /** Where a crash lands: at an event boundary, or inside the node's next step between two effects. */
 export type CrashLanding = 'between-steps' | 'mid-step';

@@ -7,11 +7,11 @@
  * kernel heals everything (partitions, network conditions, crashed and paused nodes) and runs a
  * quiet phase of `quietMs` in which the liveness checkers' conditions must come true.
  */
-import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId, Rng } from './protocol.ts';
+import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId, Rng } from '../core/contract/protocol.ts';
 import type { DirectedSchedule, InvariantChecker, NodeStatus, NodeView, RunConfig, World, WorldView } from './scenario.ts';
 import type { FaultEvent } from './faults.ts';
 import { LinkModel, type LinkConditions } from './network.ts';
-import { Stream } from './rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 import { EventHeap, emptyObjectArray } from './heap.ts';
 import { Trace, canonicalJson, hashString, traceCode, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
 

@@ -3,8 +3,8 @@
  * latency distribution and whether it may reorder; plus the partition matrix. Fault events change
  * conditions over time; the final heal puts every link back to `base`.
  */
-import type { NodeId } from './protocol.ts';
-import type { Stream } from './rng.ts';
+import type { NodeId } from '../core/contract/protocol.ts';
+import type { Stream } from '../core/contract/rng.ts';
 
 export type LatencyDistribution =
   | { readonly kind: 'constant'; readonly ms: number }

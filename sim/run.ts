@@ -4,7 +4,7 @@
  */
 import type { RunConfig, Scenario } from './scenario.ts';
 import { runWorld, type RunOptions, type RunResult } from './kernel.ts';
-import { Stream } from './rng.ts';
+import { Stream } from '../core/contract/rng.ts';
 
 /** The run configuration a seed expands into (the scenario draws its shape from the config stream). */
 export function configFor(scenario: Scenario, seed: number, bug: string | null = null): RunConfig {

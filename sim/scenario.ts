@@ -6,7 +6,7 @@
  * the timed operator commands, and the invariant checkers. The kernel never looks inside a
  * protocol's state; checkers do, through `WorldView`.
  */
-import type { AnyProtocol, DurableState, NodeId, Rng } from './protocol.ts';
+import type { AnyProtocol, DurableState, NodeId, Rng } from '../core/contract/protocol.ts';
 import type { FaultEvent, FaultKind } from './faults.ts';
 import type { NetworkConfig } from './network.ts';
 
@@ -37,7 +37,7 @@ export interface RunConfig {
   /** A hard bound on events, so a livelocked protocol can't hang a sweep. */
   readonly maxEvents: number;
   /**
-   * Optional: a directed run (an explorer counterexample, sim/explore). The kernel follows this
+   * Optional: a directed run (an explorer counterexample, explore/). The kernel follows this
    * schedule instead of drawing latency, loss and duplication from the link streams and instead of
    * firing timers at now + afterMs; see `DirectedSchedule`. Absent in every ordinary run.
    */
@@ -168,12 +168,10 @@ export interface World {
   readonly checkers: readonly InvariantChecker[];
 }
 
-export interface BugInfo {
-  readonly name: string;
-  readonly description: string;
-}
+export type { BugInfo } from '../core/contract/protocol.ts';
+import type { BugInfo } from '../core/contract/protocol.ts';
 
-/** Bounds of an exhaustive exploration (sim/explore): how far and how many faults. */
+/** Bounds of an exhaustive exploration (explore/): how far and how many faults. */
 export interface ExploreBounds {
   /** Steps from the initial world. */
   readonly depth: number;
@@ -234,6 +232,6 @@ export interface Scenario {
   configure(seed: number, rng: Rng, bug: string | null): RunConfig;
   /** Build the world a config describes. Must be a pure function of the config. */
   build(config: RunConfig): World;
-  /** Optional: defaults for exhaustive exploration of this scenario (sim/explore). */
+  /** Optional: defaults for exhaustive exploration of this scenario (explore/). */
   readonly explore?: ExploreSpec;
 }

@@ -2,7 +2,7 @@
  * A probe protocol and world builder for testing the kernel itself: nodes that send, write and
  * record exactly what they are told, so a test can check what the network and disk did.
  */
-import type { Protocol } from './protocol.ts';
+import type { Protocol } from '../core/contract/protocol.ts';
 import type { InvariantChecker, RunConfig, World } from './scenario.ts';
 import type { FaultEvent } from './faults.ts';
 import { calmNetwork, type LinkConditions } from './network.ts';

@@ -4,7 +4,7 @@
  * The hash covers the same fields whether or not entries are recorded, so a sweep can run lean
  * and a report can re-run the seed with recording on and get the same hash.
  */
-import type { NodeId } from './protocol.ts';
+import type { NodeId } from '../core/contract/protocol.ts';
 
 export type TraceKind =
   | 'send' | 'deliver' | 'drop' | 'duplicate' | 'timer' | 'command' | 'reply' | 'observe' | 'persist'

@@ -1,5 +1,5 @@
 /** Known, documented bugs of the cluster node and its client, switched on with `--bug NAME`. */
-import type { BugInfo } from '../../sim/scenario.ts';
+import type { BugInfo } from '../contract/protocol.ts';
 
 export type ClusterBug = 'migrating-exit-early' | 'importing-without-asking' | 'double-vote' | 'promote-without-raft' | 'ask-updates-cache';
 

@@ -16,7 +16,7 @@
  * carries the redirects of the operation and where the write sits in its shard's replication
  * stream; every MOVED is observed with the configuration version that led the client to the node.
  */
-import { assertNever, type Effect, type Env, type NodeId, type Protocol } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type NodeId, type Protocol } from '../contract/protocol.ts';
 import { keySlot } from '../slots/index.ts';
 import type { DataOp, DataOutput } from '../migration/store.ts';
 import type { ClusterBug } from './bugs.ts';

@@ -9,7 +9,7 @@
  *
  * See the README, cluster section.
  */
-export * from './config.ts';
+export * from '../cluster-config/config.ts';
 export * from './types.ts';
 export * from './bugs.ts';
 export { createClusterNodeProtocol, routeViewOf, isServing, nodeClaims, TICK_TIMER, ELECT_TIMER, type ClusterNodeProtocol, type ClusterNodeObservation } from './node.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Env, Rng } from '../../sim/protocol.ts';
-import { applyConfigCommand, bootstrapConfig, evenSlotRanges } from './config.ts';
+import type { Env, Rng } from '../contract/protocol.ts';
+import { applyConfigCommand, bootstrapConfig, evenSlotRanges } from '../cluster-config/config.ts';
 import { createClusterClientProtocol, type ClusterClientState } from './client.ts';
 import { createClusterNodeProtocol } from './node.ts';
 import { entryRecord, recoverData, snapshotRecord, streamRecord } from './storage.ts';

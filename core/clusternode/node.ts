@@ -19,7 +19,7 @@
  * Effect order is the durability contract: a write is persisted (data file) before it is
  * replicated or acknowledged, a vote before it is sent, a configuration before it is acted on.
  */
-import { assertNever, type Effect, type Env, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { createRaftProtocol } from '../raft/node.ts';
 import type { ClientOutcome } from '../raft/types.ts';
 import { swim, swimConfig, entryStatus } from '../swim/node.ts';
@@ -36,7 +36,7 @@ import {
   migrationOfSlot,
   shardById,
   shardOfNode,
-} from './config.ts';
+} from '../cluster-config/config.ts';
 import { type DataOp, type KeyRecord, emptyStore, execute, getRecord, setRecord, storeOf, slotsWithKeys } from '../migration/store.ts';
 import { routeKey, writeClaims, type RouteView, type WriteClaims } from '../migration/routing.ts';
 import { batchAcknowledged, batchDeleted, batchSent, nextSourceAction, replicasReached, startOutgoing, type SourceOptions } from '../migration/source.ts';

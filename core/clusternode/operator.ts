@@ -12,9 +12,9 @@
  * configuration of the moment); a "race" sends it to two replicas at once, as two careless
  * operators would.
  */
-import { assertNever, type Effect, type Env, type NodeId, type Protocol } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type NodeId, type Protocol } from '../contract/protocol.ts';
 import type { SlotRange } from '../slots/index.ts';
-import type { ClusterConfig, ConfigResult, ShardId } from './config.ts';
+import type { ClusterConfig, ConfigResult, ShardId } from '../cluster-config/config.ts';
 import type { ClusterMessage } from './types.ts';
 
 export type OperatorCommand =

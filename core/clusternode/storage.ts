@@ -11,11 +11,11 @@
  * first torn or corrupt record and drops the rest: only the write in flight at a crash can be
  * damaged, and nothing that depends on it was sent before it was written.
  */
-import type { DiskWrite, DurableState } from '../../sim/protocol.ts';
+import type { DiskWrite, DurableState } from '../contract/protocol.ts';
 import { frameRecord, unframeRecord } from '../raft/storage.ts';
 import type { KeyRecord, Store } from '../migration/store.ts';
 import { setRecord, emptyStore } from '../migration/store.ts';
-import type { ClusterConfig } from './config.ts';
+import type { ClusterConfig } from '../cluster-config/config.ts';
 import type { ReplEntry } from './types.ts';
 
 export const DATA_FILE = 'data';

@@ -2,11 +2,11 @@
  * The composed cluster node's messages, commands, state and options. Everything here is plain
  * JSON (SWIM's messages are bytes), so the kernel can clone, hash and store it in reports.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { RaftMessage, RaftOptions, RaftState } from '../raft/types.ts';
 import type { SwimConfig, SwimState } from '../swim/node.ts';
 import type { Reply } from '../cluster/resp.ts';
-import type { ClusterConfig, ConfigCommand, ConfigResult, ShardId } from './config.ts';
+import type { ClusterConfig, ConfigCommand, ConfigResult, ShardId } from '../cluster-config/config.ts';
 import type { DataOp, DataOutput, KeyRecord, Store } from '../migration/store.ts';
 import type { OutgoingMigration } from '../migration/source.ts';
 import type { TryAgainReason } from '../migration/routing.ts';

@@ -17,8 +17,8 @@
  * election at once; `takeover` skips the election and proposes the promotion directly (the Raft
  * commit still orders it, and leases still keep the two primaries' writes apart).
  */
-import type { NodeId, Rng } from '../../sim/protocol.ts';
-import type { FailoverKind, ShardId } from '../clusternode/config.ts';
+import type { NodeId, Rng } from '../contract/protocol.ts';
+import type { FailoverKind, ShardId } from '../cluster-config/config.ts';
 
 export interface ElectionOptions {
   /** Redis: 500 ms fixed part of the delay. */

@@ -20,7 +20,7 @@ import {
   type VoteContext,
   type VoteRequest,
 } from './index.ts';
-import type { Rng } from '../../sim/protocol.ts';
+import type { Rng } from '../contract/protocol.ts';
 
 const fixed = (x: number): Rng => ({ next: () => x, int: (n) => Math.floor(x * n), between: (a, b) => a + Math.floor(x * (b - a + 1)) });
 

@@ -15,7 +15,7 @@
  * sooner than the promise). A voter that restarts forgets its promises, so it grants nothing for
  * `leaseMs` after a restart.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 
 export interface LeaseOptions {
   readonly leaseMs: number;

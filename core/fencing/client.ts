@@ -3,7 +3,7 @@
  * operations, one at a time, to whichever leader node it believes leads; it follows "not leader"
  * hints, and on a timeout or a failure it tries the next node.
  */
-import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { FenceClientState, FenceMessage, FenceObservation } from './types.ts';
 
 export interface FenceClientConfig {

@@ -16,7 +16,7 @@
  * The node's state is `{ raft, ...writer }`; Raft's messages, timers, commands and observations
  * pass through untouched, so its role and term bands show in reports.
  */
-import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { createRaftProtocol, ELECTION_TIMER, HEARTBEAT_TIMER, majority, type RaftConfig, type StateMachine } from '../raft/index.ts';
 import { makeToken, tokenTerm } from './token.ts';
 import type { FenceLeaderState, FenceMessage, LeaderCommand, LeaderMessage, LeaderObservation, LeaderReply, NoMachine, PendingWrite, WriteOutcome } from './types.ts';

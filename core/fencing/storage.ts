@@ -8,7 +8,7 @@
  * The 'per-client-tokens' bug keeps the highest token per writer and compares a write only with
  * its own writer's: a deposed leader's old token is then accepted after its successor's newer one.
  */
-import { assertNever, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { FenceMessage, FenceObservation, FencingBug, StorageState } from './types.ts';
 
 export const STORAGE_FILE = 'storage';

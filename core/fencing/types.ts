@@ -2,7 +2,7 @@
  * Types of the amaters fencing model: leaders (a Raft group: core/raft elects them), storage
  * nodes that check fencing tokens, and clients. Everything is plain JSON.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { RaftCommand, RaftMessage, RaftObservation, RaftReply, RaftState } from '../raft/index.ts';
 
 export type FencingBug = 'per-client-tokens';

@@ -27,7 +27,7 @@
  * time; an append with no entries is the heartbeat that lets the primary notice a restarted
  * replica.
  */
-import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { decodeFrame, encodeFrame, type FrameHeader } from './frame.ts';
 import { deriveKeys, digest, fromHex, openEntry, sealEntry, toHex, type LogKeys } from './seal.ts';
 

@@ -13,7 +13,7 @@
  * assignment per ring membership: a pure function of its argument, so memoizing it changes nothing
  * but speed.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import { createHashRing, getPartitionReplicas } from '../hashing/index.ts';
 
 export interface AssignerOptions {

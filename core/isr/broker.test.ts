@@ -2,7 +2,7 @@
  * One broker stepped by hand: metadata in, produce/fetch/epoch requests in, effects out.
  */
 import { describe, expect, it } from 'vitest';
-import type { Effect, Env, Input } from '../../sim/protocol.ts';
+import type { Effect, Env, Input } from '../contract/protocol.ts';
 import { applyDiskWrite, testRng } from '../raft/testing.ts';
 import { createBrokerProtocol } from './broker.ts';
 import { applyRecords, emptyImage } from './metadata.ts';

@@ -31,7 +31,7 @@
  *   asking again when it lacks the epoch the leader answered with (KIP-279).
  * - The HW is checkpointed to disk every hwCheckpointIntervalMs; the log is never truncated to it.
  */
-import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { resolveIsrOptions } from './config.ts';
 import { buildEpochCache, divergence, endOffsetForEpoch, latestEpoch, noteAppend, truncateEpochCache } from './epochs.ts';
 import { brokerOf, isActiveBroker } from './metadata.ts';

@@ -19,7 +19,7 @@
  * (`acked_writes_lost_unclean` for acks=all, `acks1_writes_lost`, `consumed_then_lost`), so a
  * run's metrics show what unclean elections (or acks=1) cost, measured by the clients themselves.
  */
-import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { Acks, AuditObservation, ClientCommand, ClientReply, ConsumerObservation, IsrMessage, ProducerObservation } from './types.ts';
 
 const THINK_TIMER = 'think';

@@ -18,7 +18,7 @@
  * running whether or not it is active, so a newly active controller already has a view. Why the
  * controllers are members rather than hearing the brokers' reports: see core/isr/README.md.
  */
-import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { createRaftProtocol, type RaftProtocol } from '../raft/node.ts';
 import type { RaftCommand, RaftMessage, RaftObservation, RaftReply, RaftState } from '../raft/types.ts';
 import type { Assign } from './assignment.ts';

@@ -23,7 +23,7 @@
  *
  * Records are applied to a draft as they are made, so a batch is consistent with itself.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { MemberStatus } from '../swim/node.ts';
 import type { Assign } from './assignment.ts';
 import { applyRecord, brokerOf, changePartition, isActiveBroker, sortedIds } from './metadata.ts';

@@ -8,7 +8,7 @@
  *   const producer = createProducerProtocol({ brokers, partitions, operations, acksAllRatio, ... });
  *   const consumer = createConsumerProtocol({ brokers, partitions, pollIntervalMs });
  *
- * All fit `Protocol` of sim/protocol.ts. See types.ts for the shapes, decide.ts for what the
+ * All fit `Protocol` of core/contract/protocol.ts. See types.ts for the shapes, decide.ts for what the
  * controller decides, broker.ts for the replication protocol, epochs.ts for KIP-101's arithmetic.
  */
 export * from './types.ts';

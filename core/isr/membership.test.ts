@@ -3,7 +3,7 @@
  * membership events handed back, and the group an ISR cluster forms.
  */
 import { describe, expect, it } from 'vitest';
-import type { Effect, Env } from '../../sim/protocol.ts';
+import type { Effect, Env } from '../contract/protocol.ts';
 import { testRng } from '../raft/testing.ts';
 import { resolveIsrOptions } from './config.ts';
 import { SWIM_JOIN_COMMAND, createSwimMember, isrSwimConfig, memberStatus, stepSwim } from './membership.ts';

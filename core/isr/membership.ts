@@ -13,7 +13,7 @@
  * The host reads what it needs from the membership events (`{ type: 'member', event, subject }`)
  * that come back, and the statuses from the member's view (`memberStatus`).
  */
-import type { Effect, Env, Input, NodeId, Protocol } from '../../sim/protocol.ts';
+import type { Effect, Env, Input, NodeId, Protocol } from '../contract/protocol.ts';
 import { entryStatus, swim, swimConfig, type MemberStatus, type SwimCommand, type SwimConfig, type SwimObservation, type SwimReply, type SwimState } from '../swim/node.ts';
 import type { IsrOptions } from './types.ts';
 

@@ -9,7 +9,7 @@
  * Images are immutable: applying builds a new image and shares what didn't change, so an image
  * can be sent in a message and kept by a broker without copying.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { Json, StateMachine } from '../raft/types.ts';
 import type { BrokerRegistration, MetadataCommand, MetadataImage, MetadataQuery, MetadataRecord, MetadataResult, PartitionState } from './types.ts';
 

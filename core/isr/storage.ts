@@ -11,7 +11,7 @@
  * the append in flight at a crash can be damaged, so nothing dropped was ever acknowledged or
  * reported to a leader) and repairs the file to match.
  */
-import type { DiskWrite, DurableState } from '../../sim/protocol.ts';
+import type { DiskWrite, DurableState } from '../contract/protocol.ts';
 import { frameRecord, unframeRecord } from '../raft/storage.ts';
 import type { LogRecord } from './types.ts';
 

@@ -8,7 +8,7 @@
  * 0-based: the record at offset o is the (o+1)-th record of a partition's log; a log end offset
  * (LEO) and a high watermark (HW) are "one past" offsets.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { SwimObservation, SwimState } from '../swim/node.ts';
 import type { IsrBug } from './bugs.ts';
 

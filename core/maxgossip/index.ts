@@ -8,7 +8,7 @@
  * Small on purpose: it shows the step-function shape, persistence ordering, checksums, and how a
  * scenario plugs its own protocol and invariants into the kernel without touching sim/.
  */
-import { assertNever, type DurableState, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type DurableState, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 
 export type MaxGossipBug = 'no-persist' | 'announce-before-persist' | 'no-checksum' | 'nondeterministic';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keySlot } from '../slots/index.ts';
-import { applyConfigCommand, bootstrapConfig, evenSlotRanges, type ClusterConfig } from '../clusternode/config.ts';
+import { applyConfigCommand, bootstrapConfig, evenSlotRanges, type ClusterConfig } from '../cluster-config/config.ts';
 import {
   batchAcknowledged,
   batchDeleted,

@@ -13,9 +13,9 @@
  * `writeClaims` is the same decision seen from the slot's side: the slots for which this node
  * would execute a write arriving without ASKING. The single-writer checker compares nodes' claims.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import { type SlotRange, keySlot, normalizeSlotRanges, subtractSlotRanges, unionSlotRanges, intersectSlotRanges } from '../slots/index.ts';
-import { type ClusterConfig, type ShardConfig, migrationOfSlot, shardById, shardOfNode, slotOwnerShard } from '../clusternode/config.ts';
+import { type ClusterConfig, type ShardConfig, migrationOfSlot, shardById, shardOfNode, slotOwnerShard } from '../cluster-config/config.ts';
 import { type Store, hasKey, slotsWithKeys } from './store.ts';
 
 export interface RouteView {

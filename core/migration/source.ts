@@ -16,9 +16,9 @@
  * of the moment): importing is idempotent. The bug 'migrating-exit-early' proposes the finish
  * while the last batch is still to go, stranding its keys on the source.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { SlotRange } from '../slots/index.ts';
-import type { ShardId } from '../clusternode/config.ts';
+import type { ShardId } from '../cluster-config/config.ts';
 import { type Store, countKeysInRange, keysInRange } from './store.ts';
 
 export interface OutgoingMigration {

@@ -4,7 +4,7 @@
  * scenarios, tested there.)
  */
 import { describe, expect, it } from 'vitest';
-import type { Effect } from '../../sim/protocol.ts';
+import type { Effect } from '../contract/protocol.ts';
 import { RAFT_BUGS, bugFlags, type RaftBugName } from './bugs.ts';
 import { kvCluster, awaitLeader, makeEntry, putEntry, seedDisk, type KvDriver } from './testing.ts';
 import type { KvMessage } from './client.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import { createKvClientProtocol, kvHistory, type KvClientObservation } from './client.ts';
 import { createKvRaftProtocol } from './index.ts';
 import { awaitLeader, TestDriver } from './testing.ts';

@@ -16,7 +16,7 @@
  * history process (an operation that never returned must be its process's last), so it moves to a
  * new generation: history client = clientNumber + 1000 × generation, with a fresh store session.
  */
-import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { KvCommand, KvQuery, KvResult } from './kv.ts';
 import type { RaftMessage } from './types.ts';
 
@@ -366,7 +366,7 @@ export function createKvClientProtocol(config: KvClientConfig): KvClientProtocol
 // ---------------------------------------------------------------------------------------------
 // History
 
-/** One operation in the linearizability checker's JSON form (properties/linearizability). */
+/** One operation in the linearizability checker's JSON form (checkers/linearizability). */
 export type KvHistoryOperation = { readonly client: number; readonly call: number; readonly return: number | null; readonly key: string } & (
   | { readonly op: 'get'; readonly output?: string | null }
   | { readonly op: 'put' | 'append'; readonly value: string }

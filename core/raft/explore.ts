@@ -1,6 +1,6 @@
 /**
- * Raft as the explorer (sim/explore) should compare it: the `canonical` and `canonicalDisk` hooks
- * of sim/protocol.ts, for a Raft server and for the simulated kv client. Attach them to the
+ * Raft as the explorer (explore/) should compare it: the `canonical` and `canonicalDisk` hooks
+ * of core/contract/protocol.ts, for a Raft server and for the simulated kv client. Attach them to the
  * protocol objects, as scenarios/raft-explore.ts does:
  *
  *   const server = { ...createKvRaftProtocol(cfg), ...raftExploreHooks(cfg) };
@@ -21,7 +21,7 @@
  * Everything else is kept as it is. Sets of node ids are kept as sorted arrays or as objects keyed
  * by id (the leader's progress), so that symmetry reduction can rename ids and still compare them.
  */
-import type { DurableState } from '../../sim/protocol.ts';
+import type { DurableState } from '../contract/protocol.ts';
 import { resolveRaftOptions } from './node.ts';
 import { unframeRecord } from './storage.ts';
 import type { KvClientState } from './client.ts';

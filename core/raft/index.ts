@@ -4,7 +4,7 @@
  *   const server = createKvRaftProtocol({ voters: ['n1', 'n2', 'n3'], bugs: [] });
  *   const client = createKvClientProtocol({ servers: ['n1', 'n2', 'n3'] });
  *
- * Both fit `Protocol` of sim/protocol.ts. Any other state machine: `createRaftProtocol(sm, config)`.
+ * Both fit `Protocol` of core/contract/protocol.ts. Any other state machine: `createRaftProtocol(sm, config)`.
  */
 import { kvStateMachine, type KvCommand, type KvQuery, type KvResult, type KvState } from './kv.ts';
 import { createRaftProtocol, type RaftProtocol } from './node.ts';

@@ -7,7 +7,7 @@
  * store remembers, per client, the last sequence number it executed and its result: a retry of
  * that number gets the cached result without executing again, an older number gets 'stale'.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { Json, StateMachine } from './types.ts';
 
 interface Session {

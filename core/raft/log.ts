@@ -2,7 +2,7 @@
  * Pure helpers over the in-memory log (entries after the snapshot). Indices are 1-based; index 0
  * with term 0 is the empty log. Nothing here allocates more than the slice it returns.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import { crc32String } from './crc32.ts';
 import type { EntryData, LogEntry, Membership, RaftLog } from './types.ts';
 

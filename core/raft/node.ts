@@ -27,7 +27,7 @@ import {
   type NodeId,
   type Protocol,
   type StepResult,
-} from '../../sim/protocol.ts';
+} from '../contract/protocol.ts';
 import { bugFlags, type BugFlags } from './bugs.ts';
 import {
   emptyLog,

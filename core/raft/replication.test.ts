@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Effect } from '../../sim/protocol.ts';
+import type { Effect } from '../contract/protocol.ts';
 import { awaitLeader, kvCluster, leadersOf, makeEntry, putEntry, seedDisk, type KvDriver } from './testing.ts';
 import { lastIndex, termAt } from './log.ts';
 import type { KvCommand } from './kv.ts';

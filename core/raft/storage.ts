@@ -13,7 +13,7 @@
  * the log is reconciled with the snapshot exactly as InstallSnapshot does (Fig. 13 rules 6 and 7),
  * which covers a crash between writing a new snapshot and rewriting the log.
  */
-import type { DiskWrite, DurableState, NodeId } from '../../sim/protocol.ts';
+import type { DiskWrite, DurableState, NodeId } from '../contract/protocol.ts';
 import { crc32Hex } from './crc32.ts';
 import type { EntryData, Json, LogEntry, Snapshot } from './types.ts';
 

@@ -4,7 +4,7 @@
  * disk per node that keeps what was persisted, crash/restart and cut links. Tests use it to run a
  * protocol for a while, or to step one node by hand and look at the effects.
  */
-import type { DiskWrite, Effect, Env, Input, NodeId, Protocol, Rng } from '../../sim/protocol.ts';
+import type { DiskWrite, Effect, Env, Input, NodeId, Protocol, Rng } from '../contract/protocol.ts';
 import { createKvRaftProtocol, type KvRaftProtocol } from './index.ts';
 import type { KvCommand, KvQuery, KvResult, KvState } from './kv.ts';
 import type { EntryData, LogEntry, RaftCommand, RaftConfig, RaftMessage, RaftObservation, RaftReply, RaftState } from './types.ts';

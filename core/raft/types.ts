@@ -5,7 +5,7 @@
  * Everything that is part of a node's state or crosses the wire is plain JSON (no Map, Set, class
  * or undefined-valued field), so the kernel can clone, hash and store it in reports.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { RaftBugName } from './bugs.ts';
 
 /** A JSON value: what a state-machine snapshot may hold. */

@@ -13,7 +13,7 @@
  * documented 'merge-by-timestamp' bug reads it: with clock faults, a newer version can carry an
  * older timestamp.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import { shardForSubject } from '../hashing/index.ts';
 
 export interface RangeDesc {

@@ -13,7 +13,7 @@
  * descriptor the node owns, and never routes to a node it believes dead: it pulls a fresh map
  * from a live node and tries again later (the 'no-dead-invalidation' bug does neither).
  */
-import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { initialLayout, mergeMeta, route, shardOf } from './descriptor.ts';
 import { applyDeadEvents, deadEvents, membership, TIMER_PREFIX } from './membership.ts';
 import type { SwimObservation } from '../swim/index.ts';

@@ -9,7 +9,7 @@
  * are objects; SWIM's timers are its own names ('tick', 'probe-timeout', 'suspect/...',
  * 'relay/...'), ours start with 'steme/'; SWIM's disk file is 'swim'.
  */
-import type { Effect, NodeId, Protocol } from '../../sim/protocol.ts';
+import type { Effect, NodeId, Protocol } from '../contract/protocol.ts';
 import { swim, swimConfig, type SwimCommand, type SwimObservation, type SwimReply, type SwimState } from '../swim/index.ts';
 import type { StemeConfig } from './types.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Env } from '../../sim/protocol.ts';
+import type { Env } from '../contract/protocol.ts';
 import { stemeGateway, stemeNode, type GatewayState, type StemeConfig, type StemeMessage, type StemeNodeState } from './index.ts';
 
 const config: StemeConfig = {

@@ -34,7 +34,7 @@
  * their data, handoffs in progress, high-water versions, the range-id counter) and 'copies'.
  * Every change is persisted before it is announced or answered.
  */
-import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { coveringDescs, covers, initialLayout, mergeMeta, metaList, replicasFor, shardOf, type RangeDesc } from './descriptor.ts';
 import { applyDeadEvents, deadEvents, membership, TIMER_PREFIX } from './membership.ts';
 import type { SwimObservation } from '../swim/index.ts';

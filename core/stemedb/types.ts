@@ -3,7 +3,7 @@
  * commands of gateways (the workload) and nodes (the operator), replies, state and observations.
  * Everything is plain JSON.
  */
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../contract/protocol.ts';
 import type { SwimState } from '../swim/index.ts';
 import type { RangeDesc, Meta } from './descriptor.ts';
 

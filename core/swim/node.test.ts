@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../sim/trace.ts';
-import { Stream } from '../../sim/rng.ts';
-import type { Effect, Env, Input } from '../../sim/protocol.ts';
+import { Stream } from '../contract/rng.ts';
+import type { Effect, Env, Input } from '../contract/protocol.ts';
 import { swim, swimConfig, entryStatus, entryIncarnation, type SwimConfig, type SwimObservation, type SwimReply, type SwimState, type SwimCommand } from './node.ts';
 import { clusterKey, seal, unseal } from './auth.ts';
 import { decode, encode, UNBOUND, type Body, type WireMessage } from './wire.ts';

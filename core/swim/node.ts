@@ -37,7 +37,7 @@
  * restarted node starts at the persisted incarnation + 1 and rejoins through the seeds: its alive
  * message overrides whatever the group thought of its previous life (suspect or dead).
  */
-import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../../sim/protocol.ts';
+import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { KeyObject } from 'node:crypto';
 import { clusterKey, seal, unseal } from './auth.ts';
 import { decode, describeDecodeError, encode, UNBOUND, type Body, type Update, type WireMessage } from './wire.ts';

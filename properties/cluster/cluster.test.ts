@@ -8,7 +8,7 @@ import type { InvariantChecker, NodeView, RunConfig, Scenario, WorldView } from 
 import { configFor } from '../../sim/run.ts';
 import { runWorld } from '../../sim/kernel.ts';
 import { findScenario } from '../../scenarios/index.ts';
-import { bootstrapConfig, evenSlotRanges, type ClusterConfig } from '../../core/clusternode/config.ts';
+import { bootstrapConfig, evenSlotRanges, type ClusterConfig } from '../../core/cluster-config/config.ts';
 import type { ClusterNodeState } from '../../core/clusternode/types.ts';
 import { setRecord } from '../../core/migration/store.ts';
 import {
@@ -21,7 +21,7 @@ import {
   electionSingleWinner,
   keysOnOwner,
   redirectsBounded,
-} from './invariants.ts';
+} from '../../checkers/cluster.ts';
 import { measureSeed } from './measure.ts';
 
 const scenario = (name: string): Scenario => findScenario(name)!;

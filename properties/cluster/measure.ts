@@ -6,7 +6,7 @@
 import type { Scenario } from '../../sim/scenario.ts';
 import { configFor } from '../../sim/run.ts';
 import { runWorld } from '../../sim/kernel.ts';
-import type { LossMeasurement } from './invariants.ts';
+import type { LossMeasurement } from '../../checkers/cluster.ts';
 
 export interface SeedMeasurement extends LossMeasurement {
   readonly seed: number;

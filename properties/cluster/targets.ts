@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { allFaultKinds } from '../../sim/faults.ts';
 import { nodeIds } from '../../sim/configure.ts';
-import { Stream } from '../../sim/rng.ts';
+import { Stream } from '../../core/contract/rng.ts';
 import type { CaseShape } from '../arbitraries.ts';
 import { CLUSTER_DURATION_MS, clusterScenario, drawClusterOptions, type ClusterScenarioOptions } from '../../scenarios/cluster.ts';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { InvariantChecker, WorldView } from '../../sim/scenario.ts';
 import { kvCluster, makeEntry, putEntry, seedDisk, type KvDriver } from '../../core/raft/testing.ts';
 import { lastIndex } from '../../core/raft/log.ts';
-import { electionSafety, leaderCompleteness, stateMachineSafety } from './invariants.ts';
+import { electionSafety, leaderCompleteness, stateMachineSafety } from '../../checkers/raft.ts';
 
 const ids = ['n1', 'n2', 'n3'];
 

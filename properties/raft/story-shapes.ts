@@ -34,7 +34,7 @@
  * server that led to flicker right between two candidates' requests.
  */
 import fc from 'fast-check';
-import type { NodeId } from '../../sim/protocol.ts';
+import type { NodeId } from '../../core/contract/protocol.ts';
 import type { FaultEvent } from '../../sim/faults.ts';
 import { nodeIds } from '../../sim/configure.ts';
 import type { CaseShape } from '../arbitraries.ts';

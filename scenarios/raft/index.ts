@@ -14,13 +14,13 @@
  * options (swarm testing): cluster size, snapshot interval, batch size, PreVote and CheckQuorum
  * on or off, how clients read, and the operator's schedule.
  */
-import type { NodeId, Rng } from '../../sim/protocol.ts';
+import type { NodeId, Rng } from '../../core/contract/protocol.ts';
 import type { RunConfig, Scenario, TimedCommand, World } from '../../sim/scenario.ts';
 import { allFaultKinds } from '../../sim/faults.ts';
 import { nodeIds, swarmConfig } from '../../sim/configure.ts';
 import { RAFT_BUGS, createKvClientProtocol, createKvRaftProtocol, isRaftBug, type RaftCommand } from '../../core/raft/index.ts';
 import type { KvCommand } from '../../core/raft/kv.ts';
-import { raftCheckers, snapshotInstalled } from '../../properties/raft/invariants.ts';
+import { raftCheckers, snapshotInstalled } from '../../checkers/raft.ts';
 
 export interface RaftScenarioOptions {
   /** All servers, sorted. */

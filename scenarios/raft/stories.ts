@@ -10,7 +10,7 @@
  * The workload and the swarm switches that a story leaves open (snapshot interval, batch size,
  * PreVote, CheckQuorum, read mode) are drawn from the seed as in the `raft` scenario.
  */
-import type { NodeId, Rng } from '../../sim/protocol.ts';
+import type { NodeId, Rng } from '../../core/contract/protocol.ts';
 import type { RunConfig, Scenario } from '../../sim/scenario.ts';
 import { allFaultKinds, formatMs, parseFaultScript } from '../../sim/faults.ts';
 import { defaultClock, nodeIds } from '../../sim/configure.ts';

@@ -1,0 +1,143 @@
+/**
+ * `npm run report -- FILE [--out OUT.html] [--window-ms N]`: re-run a report's config with the
+ * whole trace recorded, check the trace hash against the report's, print the violation and the
+ * trace before it, and write the HTML page (default: next to the report, FILE with .html).
+ * Exit 0: the page was written; 2: bad usage or a broken or foreign report (one line, no stack
+ * trace); 3: an internal error.
+ */
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { findScenario } from '../scenarios/index.ts';
+import { runConfig } from '../sim/run.ts';
+import { loadReport, ReportError, type Report } from '../sim/report.ts';
+import { formatEntry, formatDuration } from '../reports/terminal.ts';
+import { DEFAULT_WINDOW_MS, renderReportHtml } from '../reports/html.ts';
+import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
+
+
+const help = `Usage: npm run report -- FILE [--out OUT.html] [--window-ms N]
+
+Re-runs the report FILE with the whole trace recorded, checks that the run's trace hash is the
+report's, prints the violation and the trace entries before it, and writes a single-file HTML page
+with a space-time diagram of the run (nothing in it is fetched from the network).
+
+Options:
+  --out OUT.html     where to write the page (default: FILE with .html instead of .json; a directory: the
+                     page goes there under that name)
+  --window-ms N      draw the last N ms before the violation in full detail (default: ${DEFAULT_WINDOW_MS})
+  -h, --help         this text
+
+Exit status: 0 the page was written, 2 bad usage or a broken or foreign report.`;
+
+/** Entries kept from the replay: enough for any run the kernel's event budgets allow in practice. */
+const TRACE_CAPACITY = 5_000_000;
+const TAIL_SHOWN = 20;
+
+function rel(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r && !r.startsWith('..') ? r : path;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function parseWindow(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`--window-ms must be a positive number of milliseconds, got ${JSON.stringify(text)}`);
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`--window-ms must be a positive number of milliseconds, got ${text}`);
+  return n;
+}
+
+export function main(argv: string[]): number {
+  const parsed = parseCommandLine({
+    args: argv,
+    options: {
+      out: { type: 'string' },
+      'window-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const v = parsed.values;
+  if (v.help) {
+    console.log(help);
+    return 0;
+  }
+  const files = parsed.positionals;
+  if (files.length === 0) throw new UsageError('give the report to render: npm run report -- FILE (see --help)');
+  if (files.length > 1) throw new UsageError(`one report at a time, got ${files.length}: ${files.join(' ')}`);
+  const file = files[0]!;
+  const windowMs = v['window-ms'] === undefined ? DEFAULT_WINDOW_MS : parseWindow(v['window-ms']);
+  const besideReport = file.endsWith('.json') ? `${file.slice(0, -'.json'.length)}.html` : `${file}.html`;
+  // --out DIR (an existing directory) puts the page there under the report's name.
+  const out = v.out === undefined ? besideReport : isDirectory(v.out) ? join(v.out, basename(besideReport)) : v.out;
+  if (out === file) throw new UsageError(`--out ${out} would overwrite the report`);
+  checkOutputFile(out, '--out');
+
+  let report: Report;
+  try {
+    report = loadReport(file, findScenario);
+  } catch (e) {
+    if (e instanceof ReportError) throw new UsageError(e.message);
+    throw e;
+  }
+  const scenario = findScenario(report.config.scenario)!;
+  let result;
+  try {
+    result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: TRACE_CAPACITY } });
+  } catch (e) {
+    throw new UsageError(`${file}: its config does not run: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const nodeRoles: Record<string, string> = {};
+  for (const n of scenario.build(report.config).nodes) nodeRoles[n.id] = n.role;
+
+  const violation = report.violation;
+  const lines: string[] = [];
+  lines.push(`Report ${rel(file)}: scenario ${report.scenario}, seed ${report.seed}${report.bug ? `, bug ${report.bug}` : ''}`);
+  lines.push(`  made by ${report.tool.name} ${report.tool.version}${report.tool.commit ? ` at commit ${report.tool.commit.slice(0, 10)}${report.tool.dirty ? ' (dirty)' : ''}` : ''}`);
+  lines.push('', `VIOLATION of ${violation.invariant} (${violation.kind}) at ${formatDuration(violation.atMs)}, event ${violation.eventIndex}:`, `  ${violation.message}`);
+  const before = result.trace.filter((e) => e.i <= violation.eventIndex).slice(-TAIL_SHOWN);
+  if (before.length > 0) {
+    lines.push('', `Last ${before.length} trace entries before it:`);
+    for (const e of before) lines.push(`  ${formatEntry(e)}`);
+  }
+  const sameHash = result.traceHash === report.traceHash;
+  const rv = result.violation;
+  const sameViolation = rv !== null && rv.invariant === violation.invariant && rv.eventIndex === violation.eventIndex;
+  lines.push('');
+  if (sameHash) lines.push(`Replay: the same trace hash ${result.traceHash}${sameViolation ? ' and the same violation' : ''}`);
+  console.log(lines.join('\n'));
+  if (!sameHash) {
+    console.error(`warning: the replay gave trace hash ${result.traceHash}, the report has ${report.traceHash}: the code changed since the report was made; the page shows today's run`);
+  }
+  if (!sameViolation) {
+    console.error(`warning: the replay ${rv ? `ended with ${rv.invariant} at event ${rv.eventIndex}` : 'found no violation'}, the report has ${violation.invariant} at event ${violation.eventIndex}`);
+  }
+
+  const html = renderReportHtml(report, result.trace, {
+    windowMs,
+    replay: { traceHash: result.traceHash, violation: rv },
+    reportPath: rel(file),
+    nodeRoles,
+    traceOmitted: result.traceOmitted,
+  });
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    const tmp = `${out}.tmp-${process.pid}`;
+    writeFileSync(tmp, html);
+    renameSync(tmp, out);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot write ${out}: ${code ?? (e as Error).message}`);
+  }
+  console.log(`HTML:   ${rel(out)}`);
+  return 0;
+}
+
+if (isEntry(import.meta.url)) runCommand('report', main);
