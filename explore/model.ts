@@ -24,6 +24,7 @@ import type { AnyProtocol, DiskWrite, DurableState, Effect, Env, Input, NodeId }
 import type { ExploreBounds, InvariantChecker, NodeStatus, NodeView, RunConfig, Scenario, TimedCommand } from '../sim/scenario.ts';
 import type { LinkConditions } from '../sim/network.ts';
 import { FixedRng } from '../sim/kernel.ts';
+import { applyDiskWrite } from '../core/contract/disk.ts';
 import { CALL_AFTER, CALL_OBSERVE, CALL_REPLY, CheckerSet, FrozenView, type CheckerCall, type Finding } from './checkers.ts';
 import { canonicalJson } from '../sim/trace.ts';
 import { PermutationHasher, fmix32 as importedFmix32, hashValue, mix32 as importedMix32, type Hash64 } from './hash.ts';
@@ -543,7 +544,7 @@ export class Model {
         }
         case 'persist':
           disk ??= { ...base.disk };
-          write(disk, e.write);
+          applyDiskWrite(disk as Record<string, string[]>, e.write, true); // shared: worlds keep unchanged files in common
           break;
         case 'reply':
           (pending ??= []).push({ kind: CALL_REPLY, node: i, commandId: e.commandId, data: e.reply });
@@ -831,21 +832,6 @@ function without(inflight: readonly Msg[], id: number): Msg[] {
   return out;
 }
 
-function write(disk: Record<string, readonly string[]>, w: DiskWrite): void {
-  switch (w.op) {
-    case 'append':
-      disk[w.file] = [...(disk[w.file] ?? []), w.record];
-      return;
-    case 'truncate': {
-      const f = disk[w.file] ?? [];
-      disk[w.file] = w.keep < f.length ? f.slice(0, Math.max(0, w.keep)) : f;
-      return;
-    }
-    case 'overwrite':
-      disk[w.file] = w.records.slice();
-      return;
-  }
-}
 
 /**
  * A deep copy of a node's state before a step mutates it: plain objects and arrays are copied,

@@ -12,6 +12,7 @@ import type { DirectedSchedule, InvariantChecker, NodeStatus, NodeView, RunConfi
 import type { FaultEvent } from './faults.ts';
 import { LinkModel, type LinkConditions } from './network.ts';
 import { Stream } from '../core/contract/rng.ts';
+import { applyDiskWrite, landedWrite, type WriteFault } from '../core/contract/disk.ts';
 import { EventHeap, emptyObjectArray } from './heap.ts';
 import { Trace, canonicalJson, hashString, traceCode, type TraceEntry, type TraceKind, type TraceRecording } from './trace.ts';
 
@@ -719,7 +720,7 @@ class Kernel {
       case 'persist':
         this.stats.writes++;
         this.note('persist', i, -1, effect.write);
-        this.write(i, effect.write);
+        applyDiskWrite(this.disks[i]!, effect.write);
         return;
       case 'reply': {
         this.stats.replies++;
@@ -855,42 +856,21 @@ class Kernel {
     return ids.includes('*') ? this.names.map((_, i) => i) : ids.map((id) => this.index.get(id)!);
   }
 
-  private write(i: number, w: DiskWrite): void {
-    const disk = this.disks[i]!;
-    switch (w.op) {
-      case 'append':
-        (disk[w.file] ??= []).push(w.record);
-        return;
-      case 'truncate': {
-        const f = (disk[w.file] ??= []);
-        if (w.keep < f.length) f.length = Math.max(0, w.keep);
-        return;
-      }
-      case 'overwrite':
-        disk[w.file] = w.records.slice();
-        return;
-    }
-  }
-
   /** The write in flight when a crash landed: lost, torn or corrupted (appends only; the rest are atomic). */
-  private damagedWrite(i: number, w: DiskWrite, fault: 'none' | 'lost' | 'torn' | 'corrupt'): void {
+  private damagedWrite(i: number, w: DiskWrite, fault: WriteFault): void {
     if (fault === 'none') {
       this.stats.writes++;
       this.note('persist', i, -1, w);
-      this.write(i, w);
+      applyDiskWrite(this.disks[i]!, w);
       return;
     }
-    if (w.op !== 'append' || fault === 'lost') {
+    const landed = landedWrite(w, fault, this.faultRng);
+    if (landed === null) {
       this.note('note', i, -1, { writeLost: w });
       return;
     }
-    const r = w.record;
-    const damaged =
-      fault === 'torn'
-        ? r.slice(0, this.faultRng.int(Math.max(1, r.length)))
-        : corruptChar(r, this.faultRng);
     this.note('note', i, -1, { writeDamaged: fault, file: w.file });
-    this.write(i, { op: 'append', file: w.file, record: damaged });
+    applyDiskWrite(this.disks[i]!, landed);
   }
 
   private crash(i: number): void {
@@ -1108,10 +1088,3 @@ function internalized(s: string): string {
   return Object.keys({ [s]: 0 })[0] ?? s;
 }
 
-/** Bit rot: one of the low seven bits of one character flips (so ASCII stays ASCII). */
-function corruptChar(record: string, rng: Stream): string {
-  if (record.length === 0) return '\u0000';
-  const at = rng.int(record.length);
-  const replacement = String.fromCharCode(record.charCodeAt(at) ^ (1 << rng.int(7)));
-  return record.slice(0, at) + replacement + record.slice(at + 1);
-}

@@ -50,9 +50,9 @@ export type Operation = RegisterOperation | KvOperation;
 
 export type ParseResult = { readonly ok: true; readonly history: History } | { readonly ok: false; readonly error: string };
 
-export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
-}
+import { assertNever } from '../../core/contract/assert.ts';
+
+export { assertNever };
 
 /** Thrown by `checkHistory` when handed a history that `validateHistory` rejects. */
 export class HistoryError extends Error {

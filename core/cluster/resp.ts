@@ -5,6 +5,7 @@
  * "MOVED 3999 127.0.0.1:6381"), without the leading "-" of the wire form. Redis's addReplyError
  * prepends "ERR " unless the message brings its own code; `errorReply` does the same.
  */
+import { assertNever } from '../contract/assert.ts';
 
 export type Reply =
   | { readonly type: 'simple'; readonly value: string }
@@ -69,6 +70,3 @@ export function encodeResp(reply: Reply): string {
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected reply ${JSON.stringify(value)}`);
-}

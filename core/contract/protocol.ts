@@ -41,11 +41,16 @@ export interface Env {
  */
 export type DurableState = Readonly<Record<string, readonly string[]>>;
 
-export type Input<M, C> =
+/**
+ * Timer names are a protocol's own union of strings (`'election' | 'heartbeat'`, or a template such
+ * as `` `suspect/${string}` ``), so a timer handled nowhere fails to compile as a message handled
+ * nowhere does. `string` where a protocol has not said.
+ */
+export type Input<M, C, T extends string = string> =
   /** Boot (durable = {} on a fresh disk) or restart after a crash (durable = what survived). */
   | { readonly type: 'start'; readonly durable: DurableState }
   /** A timer the node set earlier fired. */
-  | { readonly type: 'timer'; readonly timer: string }
+  | { readonly type: 'timer'; readonly timer: T }
   /** A message from a peer. */
   | { readonly type: 'message'; readonly from: NodeId; readonly message: M }
   /** A command from an operator or the scenario's workload; answer with a `reply` effect carrying `commandId`. */
@@ -60,31 +65,32 @@ export type DiskWrite =
   /** Replace a file's whole content (small metadata: a term and vote, a snapshot). Atomic: never torn. */
   | { readonly op: 'overwrite'; readonly file: string; readonly records: readonly string[] };
 
-export type Effect<M, R, O> =
+export type Effect<M, R, O, T extends string = string> =
   | { readonly type: 'send'; readonly to: NodeId; readonly message: M }
   /** Arm a named timer `afterMs` of local time from now; re-arming a name replaces the old one. */
-  | { readonly type: 'setTimer'; readonly timer: string; readonly afterMs: number }
-  | { readonly type: 'cancelTimer'; readonly timer: string }
+  | { readonly type: 'setTimer'; readonly timer: T; readonly afterMs: number }
+  | { readonly type: 'cancelTimer'; readonly timer: T }
   | { readonly type: 'persist'; readonly write: DiskWrite }
   /** Answer the command with id `commandId` (see `Input`). */
   | { readonly type: 'reply'; readonly commandId: number; readonly reply: R }
   /** Tell the checkers something ("became leader of term 7", "applied index 12"). Has no effect on the world. */
   | { readonly type: 'observe'; readonly observation: O };
 
-export interface StepResult<S, M, R, O> {
+export interface StepResult<S, M, R, O, T extends string = string> {
   readonly state: S;
-  readonly effects: readonly Effect<M, R, O>[];
+  readonly effects: readonly Effect<M, R, O, T>[];
 }
 
 /**
  * A protocol: how to make a node's state and how to step it. Generic over
- * S (state), M (message union), C (command union), R (reply union), O (observation union).
+ * S (state), M (message union), C (command union), R (reply union), O (observation union) and
+ * T (timer names).
  */
-export interface Protocol<S, M, C, R, O> {
+export interface Protocol<S, M, C, R, O, T extends string = string> {
   readonly name: string;
   /** The state before `start`; the kernel calls `step` with a `start` input right after. */
   init(self: NodeId, env: Env): S;
-  step(state: S, input: Input<M, C>, env: Env): StepResult<S, M, R, O>;
+  step(state: S, input: Input<M, C, T>, env: Env): StepResult<S, M, R, O, T>;
   /**
    * Optional, for the explorer (explore/): the state as the explorer should compare it, at
    * virtual time `nowMs`. Absolute times are made relative to now (or abstracted to expired / not
@@ -116,11 +122,9 @@ export interface Protocol<S, M, C, R, O> {
 
 /** A protocol with its types erased, as the kernel holds it. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyProtocol = Protocol<any, any, any, any, any>;
+export type AnyProtocol = Protocol<any, any, any, any, any, any>;
 
-export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
-}
+export { assertNever } from './assert.ts';
 
 /** A documented protocol bug a scenario can switch on (`--bug NAME`): its name and what it breaks. */
 export interface BugInfo {

@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Effect, Env, Input } from '../contract/protocol.ts';
-import { applyDiskWrite, testRng } from '../raft/testing.ts';
+import { applyDiskWrite } from '../contract/disk.ts';
+import { Stream } from '../contract/rng.ts';
 import { createBrokerProtocol } from './broker.ts';
 import { applyRecords, emptyImage } from './metadata.ts';
 import { BROKER_FILE, HW_FILE, brokerRecord, hwRecord, logFile, logRecord } from './storage.ts';
@@ -14,7 +15,7 @@ type Fx = Effect<IsrMessage, unknown, BrokerObservation>;
 
 function harness(self: string, config: Partial<IsrConfig> = {}, disk: Record<string, string[]> = {}) {
   const protocol = createBrokerProtocol({ controllers: ['k1'], brokers: ['b1', 'b2', 'b3'], partitions: 1, minInsyncReplicas: 2, replicaLagTimeMaxMs: 300, ...config });
-  const env = { self, nowMs: 0, rng: testRng(1, self) } as Env & { nowMs: number };
+  const env = { self, nowMs: 0, rng: new Stream(1, `node/${self}`) } as Env & { nowMs: number };
   let state = protocol.init(self, env);
   const step = (input: Input<IsrMessage, never>): Fx[] => {
     const r = protocol.step(state, input, env);

@@ -31,6 +31,7 @@
  *   asking again when it lacks the epoch the leader answered with (KIP-279).
  * - The HW is checkpointed to disk every hwCheckpointIntervalMs; the log is never truncated to it.
  */
+import { assert } from '../contract/assert.ts';
 import { assertNever, type DurableState, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { resolveIsrOptions } from './config.ts';
 import { buildEpochCache, divergence, endOffsetForEpoch, latestEpoch, noteAppend, truncateEpochCache } from './epochs.ts';
@@ -69,9 +70,6 @@ class AssertionError extends Error {
   override name = 'AssertionError';
 }
 
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
-}
 
 /** One step in progress. */
 interface Step {

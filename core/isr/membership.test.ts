@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Effect, Env } from '../contract/protocol.ts';
-import { testRng } from '../raft/testing.ts';
+import { Stream } from '../contract/rng.ts';
 import { resolveIsrOptions } from './config.ts';
 import { SWIM_JOIN_COMMAND, createSwimMember, isrSwimConfig, memberStatus, stepSwim } from './membership.ts';
 
@@ -21,7 +21,7 @@ describe('SWIM inside an ISR server', () => {
 
   it('renames timers both ways, drops its replies to the commands the host gave it, and hands back membership events', () => {
     const { protocol, config } = createSwimMember(opts);
-    const env: Env = { self: 'b3', nowMs: 0, rng: testRng(1, 'b3') };
+    const env: Env = { self: 'b3', nowMs: 0, rng: new Stream(1, 'node/b3') };
     const fx: Effect<unknown, unknown, unknown>[] = [];
     let state = stepSwim(protocol, protocol.init('b3', env), { type: 'start', durable: {} }, env, fx).state;
     expect(state.phase).toBe('idle'); // not an initial broker: waits for its join

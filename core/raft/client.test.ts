@@ -82,11 +82,11 @@ describe('kv client', () => {
 
   it('generates a closed-loop random workload from its own PRNG stream, deterministically', () => {
     const histories = [1, 1, 2].map((seed) => {
-      const d = world({ workload: { operations: 20, keys: ['a', 'b'], thinkMsMin: 0, thinkMsMax: 20 } }, seed);
-      d.runFor(3_000);
+      const d = world({ workload: { operations: 40, keys: ['a', 'b'], thinkMsMin: 0, thinkMsMax: 20 } }, seed);
+      d.runFor(6_000);
       return kvHistory(d.observations.map((r) => r.observation));
     });
-    expect(histories[0]!.operations).toHaveLength(20);
+    expect(histories[0]!.operations).toHaveLength(40);
     expect(histories[0]).toEqual(histories[1]);
     expect(histories[0]).not.toEqual(histories[2]);
     expect(new Set(histories[0]!.operations.map((o) => o.op))).toEqual(new Set(['get', 'put', 'append', 'cas']));

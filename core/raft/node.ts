@@ -17,6 +17,7 @@
  * A step mutates the state it is given and returns it: the caller treats the old state as consumed.
  * The log is never copied as a whole on the hot path.
  */
+import { assert } from '../contract/assert.ts';
 import {
   assertNever,
   type DiskWrite,
@@ -127,9 +128,6 @@ class AssertionError extends Error {
 }
 
 /** For role changes and other cold paths; hot paths test first and build the message only on failure. */
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
-}
 
 /** One step in progress: the state it mutates and the effects it emits, in order. */
 interface Step<SM, Cmd, Query, Result> {
