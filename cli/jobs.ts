@@ -51,6 +51,8 @@ export interface JobResult {
   readonly counters: Readonly<Record<string, number>>;
   /** The run's metrics, when the job asked for them. */
   readonly metrics?: MetricsJson;
+  /** How often each rare branch (`cover` effect) fired. */
+  readonly coverage: Readonly<Record<string, number>>;
 }
 
 export function jobConfig(job: Job): RunConfig {
@@ -129,6 +131,7 @@ export function runJob(job: Job, observe?: Observer): JobResult {
     trace,
     stats: result.stats,
     counters: sortedCounters(counters),
+    coverage: result.coverage,
   };
 }
 

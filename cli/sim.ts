@@ -473,7 +473,7 @@ async function sweep(options: Options): Promise<number> {
           divergences.push(d);
           const config = configFor(o.scenario, result.seed, o.bug);
           const report = makeReport(
-            { config, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, stats: emptyStats(), trace: [], traceOmitted: 0, checkpoints: [],
+            { config, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, stats: emptyStats(), trace: [], traceOmitted: 0, checkpoints: [], coverage: {},
               violation: { invariant: 'kernel:determinism', kind: 'crash', message: `trace hash ${result.traceHash} then ${again.traceHash} in another worker; first divergence at event ${d.eventIndex ?? 'end'}`, atMs: d.first?.t ?? result.simulatedMs, eventIndex: d.eventIndex ?? result.events, states: {} } },
             { kind: 'determinism', hashes: [result.traceHash, again.traceHash], divergence: d },
           );
@@ -488,6 +488,8 @@ async function sweep(options: Options): Promise<number> {
   const wallMs = performance.now() - started; // determinism-ok: wall time of the sweep
   if (o.metrics !== null) await writeMetrics(o.metrics, results.map(({ result }) => result));
   const failures = results.filter(({ result }) => result.violation).map(({ result }) => result);
+  const coverage = sumCoverage(results.map(({ result }) => result.coverage));
+  const unreached = unreachedEvents(o.scenario, coverage, results.length);
   const events = results.reduce((s, { result }) => s + result.events, 0);
   const simulated = results.reduce((s, { result }) => s + result.simulatedMs, 0);
   if (o.json) {
@@ -505,6 +507,8 @@ async function sweep(options: Options): Promise<number> {
         violations: failures.map(violationSummary),
         counters: sumCounters(results.map(({ result }) => result)),
         determinism: { checked: sample.size, mismatches: divergences },
+        coverage,
+        unreached,
         results: results.map(({ result }) => ({ seed: result.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, violation: result.violation?.invariant ?? null })),
       }),
     );
@@ -520,6 +524,8 @@ async function sweep(options: Options): Promise<number> {
       ['violations', failures.length === 0 ? 'none' : `${failures.length} seed(s)`],
       ...countersRow(sumCounters(results.map(({ result }) => result))),
       ['determinism', `${sample.size} seed(s) re-run in another worker: ${divergences.length === 0 ? 'same trace hashes' : `${divergences.length} MISMATCH(ES)`}`],
+      ...(Object.keys(coverage).length > 0 ? [['coverage', Object.entries(coverage).map(([k, n]) => `${k} ${n}`).join(', ')] as [string, string]] : []),
+      ...(unreached.length > 0 ? [['NOT REACHED', `${unreached.join(', ')} (the scenario requires them in a sweep of ${o.scenario.sometimes!.seeds}+ seeds)`] as [string, string]] : []),
     ]);
     if (failures.length > 0) {
       console.log('');
@@ -540,7 +546,21 @@ async function sweep(options: Options): Promise<number> {
     for (const d of divergences.slice(0, 3)) printDivergence(d);
     if (divergences.length > 3) console.log(`... and ${divergences.length - 3} more determinism failures (reports in ${rel(o.out)})`);
   }
-  return failures.length > 0 || divergences.length > 0 ? 1 : 0;
+  return failures.length > 0 || divergences.length > 0 || unreached.length > 0 ? 1 : 0;
+}
+
+/** Counts of every `cover` event over many runs, by event name. */
+function sumCoverage(all: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const c of all) for (const [k, n] of Object.entries(c)) sum[k] = (sum[k] ?? 0) + n;
+  return Object.fromEntries(Object.keys(sum).sort().map((k) => [k, sum[k]!]));
+}
+
+/** The events the scenario requires of a sweep this long that it never reached. */
+export function unreachedEvents(scenario: Scenario, coverage: Readonly<Record<string, number>>, runs: number): string[] {
+  const s = scenario.sometimes;
+  if (s === undefined || runs < s.seeds) return [];
+  return s.events.filter((e) => (coverage[e] ?? 0) === 0);
 }
 
 /** Runs jobs on the first `lanes` workers of the pool (the rest are kept for the determinism check). */
@@ -620,7 +640,7 @@ async function replay(file: string, json: boolean, out: string, tail: number, hi
     console.log(`  ${verdict}`);
     if (historyOps !== null) console.log(`  ${historyOps} client operations written to ${rel(history!)} (npm run check -- ${rel(history!)})`);
     if (v) {
-      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, reportError: null, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats, counters: {} };
+      const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, reportError: null, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats, counters: {}, coverage: result.coverage };
       for (const line of violationLines(r, 15)) console.log(line);
     }
   }

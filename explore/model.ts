@@ -426,7 +426,8 @@ export class Model {
       return;
     }
     if (this.verifyClones) this.checkUnchanged(i, slot.state);
-    const effects = result.effects;
+    // Crash landings are counted among the effects that touch the world, as the kernel counts them.
+    const effects = result.effects.some((e) => e.type === 'cover') ? result.effects.filter((e) => e.type !== 'cover') : result.effects;
     const base = new Slot(UP, slot.state, slot.disk, timers, slot.incarnation);
     {
       const r = this.applyEffects(base, i, result.state, effects, effects.length, t, inflight, w.nextMsgId, w.nextArm);
@@ -552,6 +553,8 @@ export class Model {
         case 'observe':
           (pending ??= []).push({ kind: CALL_OBSERVE, node: i, commandId: -1, data: e.observation });
           break;
+        case 'cover':
+          break; // counted by the kernel's runs; a world is the same world whichever branches led to it
         default: {
           const unknown: never = e;
           throw new Error(`unknown effect ${JSON.stringify(unknown)}`);

@@ -64,6 +64,8 @@ export interface RunResult {
   readonly traceOmitted: number;
   /** The running hash after every `checkpointEvery` events, to find where two runs diverge. */
   readonly checkpoints: readonly string[];
+  /** How often each `cover` event fired (not part of the trace hash). */
+  readonly coverage: Readonly<Record<string, number>>;
 }
 
 export interface RunOptions {
@@ -287,6 +289,7 @@ class Kernel {
   /** Index in config.faults of the fault being applied. */
   private faultIndex = -1;
   private readonly checkpoints: string[] = [];
+  private readonly coverage = new Map<string, number>();
   private readonly stats: RunStats = {
     messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0,
     replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0, forgeries: 0,
@@ -409,6 +412,7 @@ class Kernel {
       trace: recorded.entries,
       traceOmitted: recorded.omitted,
       checkpoints: this.checkpoints,
+      coverage: Object.fromEntries([...this.coverage.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     };
   }
 
@@ -660,7 +664,7 @@ class Kernel {
     }
     // The effects loop is the hot path; the rest of a step's handling is kept out of line so
     // that this stays small enough to be inlined into the deliveries.
-    if (this.pendingCrash[i] !== undefined) return this.crashMidStep(i, effects);
+    if (this.pendingCrash[i] !== undefined) return this.crashMidStep(i, effects.some(isCover) ? this.countCover(effects) : effects);
     for (let k = 0; k < effects.length; k++) {
       const effect = effects[k]!;
       // Sends are most effects: a direct call, not through the switch over every kind.
@@ -733,6 +737,9 @@ class Kernel {
         }
         return;
       }
+      case 'cover':
+        this.coverage.set(effect.event, (this.coverage.get(effect.event) ?? 0) + 1);
+        return;
       case 'observe': {
         this.stats.observations++;
         this.note('observe', i, -1, effect.observation);
@@ -750,6 +757,16 @@ class Kernel {
         throw new Error(`unknown effect ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** A step's effects without its cover effects, counted: a crash lands among the effects that touch the world. */
+  private countCover(effects: readonly Effect<unknown, unknown, unknown>[]): Effect<unknown, unknown, unknown>[] {
+    const rest: Effect<unknown, unknown, unknown>[] = [];
+    for (const e of effects) {
+      if (e.type === 'cover') this.coverage.set(e.event, (this.coverage.get(e.event) ?? 0) + 1);
+      else rest.push(e);
+    }
+    return rest;
   }
 
   private send(from: number, toId: NodeId, message: unknown): void {
@@ -1088,3 +1105,7 @@ function internalized(s: string): string {
   return Object.keys({ [s]: 0 })[0] ?? s;
 }
 
+
+function isCover(e: Effect<unknown, unknown, unknown>): boolean {
+  return e.type === 'cover';
+}

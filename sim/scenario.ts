@@ -232,6 +232,12 @@ export interface Scenario {
   configure(seed: number, rng: Rng, bug: string | null): RunConfig;
   /** Build the world a config describes. Must be a pure function of the config. */
   build(config: RunConfig): World;
+  /**
+   * Optional: the rare branches of the protocols' rules (`cover` events) that a sweep of this
+   * scenario must reach, so that a fault plan or a code path that never fires cannot pass in
+   * silence. Checked on sweeps of at least `seeds` seeds (a shorter one may miss some by chance).
+   */
+  readonly sometimes?: { readonly events: readonly string[]; readonly seeds: number };
   /** Optional: defaults for exhaustive exploration of this scenario (explore/). */
   readonly explore?: ExploreSpec;
 }

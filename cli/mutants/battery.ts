@@ -49,6 +49,14 @@ export function runBattery(request: BatteryRequest): BatteryResult {
   });
 
   const nextSeed = new Map<string, number>(scenarios.map((s) => [s.name, 1]));
+  const coverage = new Map<string, Map<string, number>>(scenarios.map((s) => [s.name, new Map()]));
+  /** A scenario's required rare branches, once it has run enough seeds: those never reached. */
+  const unreached = (s: Scenario, runs: number): string[] => {
+    const need = s.sometimes;
+    if (need === undefined || runs !== need.seeds) return [];
+    const seen = coverage.get(s.name)!;
+    return need.events.filter((e) => (seen.get(e) ?? 0) === 0);
+  };
   /** One round: `count` more seeds of every scenario; the first violation, shrunk. */
   const sweepRound = (count: number) => {
     for (const s of scenarios) {
@@ -58,6 +66,20 @@ export function runBattery(request: BatteryRequest): BatteryResult {
         ran.sweepRuns++;
         const r = runSeed(s, seed);
         nextSeed.set(s.name, seed + 1);
+        const seen = coverage.get(s.name)!;
+        for (const [event, n] of Object.entries(r.coverage)) seen.set(event, (seen.get(event) ?? 0) + n);
+        const missing = unreached(s, seed);
+        if (missing.length > 0) {
+          return {
+            method: 'coverage' as const,
+            scenario: s.name,
+            invariant: `sometimes: ${missing[0]}`,
+            message: `${seed} seeds of ${s.name} never reached ${missing.join(', ')}`,
+            tries: ran.sweepRuns,
+            shrunkFaults: null,
+            reproduce: `npm run sim -- --scenario ${s.name} --seeds 1..${seed}`,
+          };
+        }
         if (r.violation === null) continue;
         const shrunk = shrinkFaults(s, r.config, r.violation.invariant, 150);
         return {

@@ -23,7 +23,7 @@ export interface Mutant {
   readonly equivalent?: string;
 }
 
-export type Method = 'sweep' | 'property' | 'explore';
+export type Method = 'sweep' | 'coverage' | 'property' | 'explore';
 
 /** What the simulation battery made of one mutant (or patch). */
 export interface BatteryResult {

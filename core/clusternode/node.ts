@@ -139,6 +139,8 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
 
   const observe = (c: Ctx, observation: ClusterNodeObservation) => c.fx.push({ type: 'observe', observation });
   const send = (c: Ctx, to: NodeId, message: ClusterMessage) => c.fx.push({ type: 'send', to, message });
+  /** A rare branch of the rules was taken (counted for coverage: `Scenario.sometimes`). */
+  const cover = (c: Ctx, event: string) => c.fx.push({ type: 'cover', event });
   const persist = (c: Ctx, write: Parameters<typeof writeUnder>[1]) => c.fx.push({ type: 'persist', write });
   const myShard = (s: ClusterNodeState): ShardConfig | undefined => shardOfNode(s.config, s.self);
   const isPrimary = (s: ClusterNodeState): boolean => myShard(s)?.primary === s.self;
@@ -176,6 +178,9 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
           break;
         case 'reply':
           break; // the node gives its Raft member no commands
+        case 'cover':
+          c.fx.push(e);
+          break;
         case 'observe':
           // Only leadership, renamed so that it does not draw the node's role band (that is primary/replica).
           if (e.observation.kind === 'becameLeader') observe(c, { type: 'config-raft', event: 'leader', term: e.observation.term });
@@ -204,6 +209,9 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
           persist(c, writeUnder(SWIM, e.write));
           break;
         case 'reply':
+          break;
+        case 'cover':
+          c.fx.push(e);
           break;
         case 'observe':
           if (e.observation.type === 'member' || e.observation.type === 'self') observe(c, e.observation as unknown as ClusterNodeObservation);
@@ -564,9 +572,11 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     const r = s.repl;
     const first = r.backlog[0]?.o ?? r.offset + 1;
     if (m.replId === r.replId && m.offset <= r.offset && m.offset >= first - 1) {
+      cover(c, 'cluster/psync-partial');
       send(c, from, { t: 'repl', replId: r.replId, from: m.offset, entries: r.backlog.filter((e) => e.o > m.offset), offsets: { ...r.acks }, cv: s.config.version });
       return;
     }
+    cover(c, 'cluster/psync-full');
     const records = Object.keys(s.store.records).sort().map((k) => [k, s.store.records[k]!] as const);
     send(c, from, { t: 'repl-full', replId: r.replId, offset: r.offset, records, cv: s.config.version });
   };
@@ -585,6 +595,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     r.lastHeardMs = c.env.nowMs;
     r.siblingOffsets = { ...m.offsets };
     if (m.replId !== r.replId || m.from > r.offset) {
+      cover(c, 'cluster/repl-gap');
       askSync(c, false);
       return;
     }
@@ -633,12 +644,15 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     const d = routeKey(view, m.op.key, m.asking);
     switch (d.kind) {
       case 'moved':
+        cover(c, 'cluster/moved');
         reply(c, from, m.send, { k: 'moved', slot: d.slot, node: d.node });
         return;
       case 'ask':
+        cover(c, 'cluster/ask');
         reply(c, from, m.send, { k: 'ask', slot: d.slot, node: d.node });
         return;
       case 'tryagain':
+        cover(c, 'cluster/tryagain');
         reply(c, from, m.send, { k: 'tryagain', slot: d.slot, reason: d.reason });
         return;
       case 'serve':
@@ -660,6 +674,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
       // A read, a failed cas or a retry already executed: nothing to write. Under synchronous
       // replication the answer waits until the key's last write is on every replica.
       // (The answer to a retry must not overtake the write it repeats: it waits the same way.)
+      if (waitForKey) cover(c, 'cluster/answer-waits-for-replicas');
       if (waitForKey) s.waiting.push({ kind: 'keyed', to: from, send: m.send, key: op.key, shard, read: op.op === 'get', asking: m.asking, out: ex.output });
       else reply(c, from, m.send, { k: 'ok', out: ex.output, shard, replId: s.repl.replId, offset: 0 });
       return;
@@ -701,6 +716,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
           break;
         }
         case 'resend': {
+          cover(c, 'migration/batch-resent');
           const f = m.inFlight!;
           f.to = target;
           f.sentAtMs = now;
@@ -761,6 +777,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     if (s.grantor === null) return;
     const shard = shardById(s.config, m.shard);
     const refusal = decideGrant(s.grantor, m.shard, from, shard?.primary === from, c.env.nowMs, o.lease);
+    if (refusal !== null) cover(c, `lease/refused-${refusal}`);
     send(c, from, { t: 'lease-ans', shard: m.shard, seq: m.seq, granted: refusal === null, cv: s.config.version });
   };
 
@@ -821,6 +838,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     const req = { shard: m.shard, epoch: m.epoch, failed: m.failed, mode: m.mode, candidate: from };
     if (blocksRenewals(req, ctx)) blockRenewals(g, m.shard, m.failed, now + o.election.blockRenewalsMs);
     const refusal = decideVote(s.lastVoteEpoch, req, ctx);
+    if (refusal !== null) cover(c, `failover/vote-refused-${refusal}`);
     if (refusal === null) {
       s.lastVoteEpoch = Math.max(s.lastVoteEpoch, m.epoch);
       persist(c, { op: 'overwrite', file: VOTE_FILE, records: [voteRecord(s.lastVoteEpoch)] });
@@ -836,6 +854,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     const cand = s.candidacy;
     if (cand === null || cand.won || cand.epoch !== m.epoch || cand.shard !== m.shard) return;
     const t = recordVote(cand, from, m.granted, voters);
+    if (t === 'lost') cover(c, 'failover/election-lost');
     if (t === 'lost') endCandidacy(c, 'refused by a majority');
     else if (t === 'won') won(c);
   };

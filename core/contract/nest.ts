@@ -88,6 +88,9 @@ export function nest<N extends string, IS, IM, IC, IR, IO, IT extends string, OM
           case 'reply':
             replies.push({ commandId: e.commandId, reply: e.reply });
             break;
+          case 'cover':
+            out.push(e);
+            break;
           case 'observe': {
             observations.push(e.observation);
             const surfaced = spec.surface(e.observation);

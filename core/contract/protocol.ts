@@ -74,7 +74,13 @@ export type Effect<M, R, O, T extends string = string> =
   /** Answer the command with id `commandId` (see `Input`). */
   | { readonly type: 'reply'; readonly commandId: number; readonly reply: R }
   /** Tell the checkers something ("became leader of term 7", "applied index 12"). Has no effect on the world. */
-  | { readonly type: 'observe'; readonly observation: O };
+  | { readonly type: 'observe'; readonly observation: O }
+  /**
+   * A rare branch of the protocol's rules was taken ("raft/vote-refused-stale-log"): counted, so a
+   * sweep can say which branches it reached and a scenario can require some (`Scenario.sometimes`).
+   * Checkers never see it, and it is not part of the trace or its hash: adding one changes no run.
+   */
+  | { readonly type: 'cover'; readonly event: string };
 
 export interface StepResult<S, M, R, O, T extends string = string> {
   readonly state: S;

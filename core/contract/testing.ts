@@ -8,6 +8,7 @@
 import type { Effect, Env, Input, NodeId, Protocol, Rng } from './protocol.ts';
 import { Stream } from './rng.ts';
 import { applyDiskWrite } from './disk.ts';
+import { assertNever } from './assert.ts';
 
 export interface DriverNode<S> {
   readonly id: NodeId;
@@ -34,6 +35,8 @@ export class TestDriver<S, M, C, R, O> {
   latencyMs = 1;
   readonly observations: Recorded<O>[] = [];
   readonly replies: { node: NodeId; commandId: number; reply: R }[] = [];
+  /** How often each `cover` event fired. */
+  readonly coverage = new Map<string, number>();
   /** Every message delivered or dropped, for tests that count traffic. */
   readonly delivered: { from: NodeId; to: NodeId; message: M }[] = [];
   /** Directed links that lose every message, as "from>to". */
@@ -121,6 +124,11 @@ export class TestDriver<S, M, C, R, O> {
       case 'observe':
         this.observations.push({ node: n.id, atMs: this.nowMs, observation: e.observation });
         return;
+      case 'cover':
+        this.coverage.set(e.event, (this.coverage.get(e.event) ?? 0) + 1);
+        return;
+      default:
+        assertNever(e, 'effect');
     }
   }
 

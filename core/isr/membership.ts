@@ -80,6 +80,7 @@ export function stepSwim<M, R, O>(
         break;
       case 'send':
       case 'persist':
+      case 'cover':
         fx.push(e);
         break;
       default: {
