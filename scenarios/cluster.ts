@@ -79,9 +79,29 @@ export interface ClusterScenarioOptions {
   readonly batchIntervalMs: number;
   readonly reshards: readonly ReshardStep[];
   readonly failovers: readonly FailoverStep[];
+  /**
+   * The protocols' own knobs, drawn per seed (swarm testing of parameters, so rare paths run: a
+   * short lease renewed often, a slow failure detector, one Raft entry per message); absent in
+   * reports made before they were drawn, which then run with the values of that time.
+   */
+  readonly timing?: ClusterTiming;
   /** A named scenario's fault plan, as written. */
   readonly script?: string;
 }
+
+export interface ClusterTiming {
+  readonly leaseMs: number;
+  /** SWIM's protocol period (its probe timeout is half of it). */
+  readonly swimPeriodMs: number;
+  readonly suspicionMult: number;
+  /** The configuration group's Raft: the election timeout's lower end (upper: twice it; heartbeat: a third of it). */
+  readonly electionTimeoutMinMs: number;
+  readonly snapshotEveryEntries: number;
+  readonly maxEntriesPerMessage: number;
+}
+
+/** The values every run had before they were drawn per seed. */
+export const CLASSIC_TIMING: ClusterTiming = { leaseMs: 1500, swimPeriodMs: 250, suspicionMult: 4, electionTimeoutMinMs: 300, snapshotEveryEntries: 32, maxEntriesPerMessage: 64 };
 
 export const CLUSTER_DURATION_MS = 12_000;
 export const CLUSTER_QUIET_MS = 8_000;
@@ -152,19 +172,35 @@ export function planReshards(rng: Rng, config: ClusterConfig, keys: readonly str
 // ---------------------------------------------------------------------------------------------
 // Building the world
 
-export const LEASE = { leaseMs: 1500, renewEveryMs: 400, marginMs: 250 };
+/**
+ * A primary's lease: renewed four times a lease, and counted `marginMs` short of the voters'
+ * promise: more than twice the largest clock offset (2 x 50 ms) plus drift over the longest lease
+ * (200 ppm of 3 s), with slack.
+ */
+export function leaseOptions(leaseMs: number): { leaseMs: number; renewEveryMs: number; marginMs: number } {
+  return { leaseMs, renewEveryMs: Math.round(leaseMs / 3.75), marginMs: 250 };
+}
+
+export const LEASE = leaseOptions(CLASSIC_TIMING.leaseMs);
 
 export function nodeOptions(o: ClusterScenarioOptions, bug: string | null): ClusterNodeOptions {
+  const t = o.timing ?? CLASSIC_TIMING;
   return {
     nodes: o.nodes,
     configVoters: o.configVoters,
     initialConfig: initialConfig(o.shards),
     syncReplication: o.syncReplication,
-    lease: LEASE,
+    lease: leaseOptions(t.leaseMs),
     election: ELECTION_DEFAULTS,
     migration: { batchSize: o.batchSize, batchIntervalMs: o.batchIntervalMs, resendAfterMs: 400 },
-    swim: { protocolPeriodMs: 250, probeTimeoutMs: 120, suspicionMult: 4, suspicionMaxTimeoutMult: 3, pushPullPeriods: 20, reconnectPeriods: 4 },
-    raft: { electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600, heartbeatIntervalMs: 100, snapshotEveryEntries: 32 },
+    swim: { protocolPeriodMs: t.swimPeriodMs, probeTimeoutMs: Math.round(t.swimPeriodMs * 0.48), suspicionMult: t.suspicionMult, suspicionMaxTimeoutMult: 3, pushPullPeriods: 20, reconnectPeriods: 4 },
+    raft: {
+      electionTimeoutMinMs: t.electionTimeoutMinMs,
+      electionTimeoutMaxMs: 2 * t.electionTimeoutMinMs,
+      heartbeatIntervalMs: Math.round(t.electionTimeoutMinMs / 3),
+      snapshotEveryEntries: t.snapshotEveryEntries,
+      maxEntriesPerMessage: t.maxEntriesPerMessage,
+    },
     tickMs: 100,
     replPingMs: 200,
     replTimeoutMs: 1000,
@@ -255,6 +291,14 @@ export function drawClusterOptions(rng: Rng, d: Draw = {}): ClusterScenarioOptio
     batchIntervalMs: 150 + rng.int(250),
     reshards,
     failovers,
+    timing: {
+      leaseMs: pick(rng, [800, 1500, 1500, 3000]),
+      swimPeriodMs: pick(rng, [150, 250, 250, 400]),
+      suspicionMult: pick(rng, [3, 4, 6]),
+      electionTimeoutMinMs: pick(rng, [150, 300, 300, 600]),
+      snapshotEveryEntries: pick(rng, [4, 32, 32, 256]),
+      maxEntriesPerMessage: pick(rng, [1, 64, 64]),
+    },
   };
 }
 

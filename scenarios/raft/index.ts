@@ -92,7 +92,15 @@ function drawOptions(rng: Rng, membership: boolean): RaftScenarioOptions {
     checkQuorum: rng.next() < 0.5,
     readMode: rng.next() < 0.8 ? 'readIndex' : 'log',
     operations,
+    // Swarm of timing: tight and loose elections (heartbeat a third of the shortest timeout), busy
+    // and idle clients, so rare interleavings (a heartbeat racing an election) come up.
+    ...timing(rng),
   };
+}
+
+function timing(rng: Rng): Pick<RaftScenarioOptions, 'electionTimeoutMinMs' | 'electionTimeoutMaxMs' | 'heartbeatIntervalMs' | 'thinkMsMax'> {
+  const min = pick(rng, [100, 150, 150, 300]);
+  return { electionTimeoutMinMs: min, electionTimeoutMaxMs: 2 * min, heartbeatIntervalMs: Math.round(min / 3), thinkMsMax: pick(rng, [20, 150, 150, 400]) };
 }
 
 function configure(name: string, membership: boolean) {
