@@ -419,27 +419,40 @@ function linearizableFrom(options: { budget?: number }, observations: KvClientOb
  * what any server had committed half-way through the quiet phase. Servers outside the leader's
  * configuration (removed ones that never heard so) are left out. The message says what is pending.
  */
-export function raftLiveness(timing: { durationMs: number; quietMs: number }): InvariantChecker {
+export function raftLiveness(timing: LivenessTiming): InvariantChecker {
   return raftLivenessFrom(timing, null);
 }
 
-function raftLivenessFrom(timing: { durationMs: number; quietMs: number }, targetSoFar: number | null): InvariantChecker {
+/**
+ * When the run heals and how long it is quiet; `impaired`: servers that lasting faults
+ * (`RunConfig.lasting`) leave cut off, lossy or slow. Progress is then asked of the others, a
+ * connected majority: an impaired server neither has to keep up nor may stand for the leader.
+ */
+export interface LivenessTiming {
+  readonly durationMs: number;
+  readonly quietMs: number;
+  readonly impaired?: readonly NodeId[];
+}
+
+function raftLivenessFrom(timing: LivenessTiming, targetSoFar: number | null): InvariantChecker {
   const midQuietMs = timing.durationMs + timing.quietMs / 2;
+  const impaired = new Set(timing.impaired ?? []);
   let target = targetSoFar;
   return {
     name: 'raft-liveness',
     kind: 'liveness',
     afterEvent(world) {
-      if (target === null && world.nowMs >= midQuietMs) target = Math.max(0, ...servers(world).map(({ s }) => s.commitIndex));
+      if (target === null && world.nowMs >= midQuietMs) target = Math.max(0, ...servers(world).filter(({ id }) => !impaired.has(id)).map(({ s }) => s.commitIndex));
     },
     atEnd(world) {
-      const all = servers(world);
+      const all = servers(world).filter(({ id }) => !impaired.has(id));
       const leader = all.filter(({ s }) => s.role === 'leader').sort((a, b) => b.s.currentTerm - a.s.currentTerm)[0];
       if (leader === undefined) return `after the heal: no leader (servers: ${all.map(({ id, s }) => `${id} ${s.role} t${s.currentTerm}`).join(', ')})`;
       const { id, s } = leader;
       if (s.leader === null || s.commitIndex < s.leader.termStartIndex) return `after the heal: leader ${id} of term ${s.currentTerm} has not committed an entry of its term`;
       const pending: string[] = [];
       for (const v of s.membership.voters) {
+        if (impaired.has(v)) continue;
         const st = all.find((x) => x.id === v)?.s;
         if (st === undefined) pending.push(`${v} is down`);
         else if (st.currentTerm !== s.currentTerm) pending.push(`${v} is in term ${st.currentTerm}`);
@@ -482,7 +495,7 @@ function snapshotInstalledFrom(node: NodeId, installsSoFar: number): InvariantCh
 }
 
 /** Every Raft checker, for a run of this timing. */
-export function raftCheckers(timing: { durationMs: number; quietMs: number }): InvariantChecker[] {
+export function raftCheckers(timing: LivenessTiming): InvariantChecker[] {
   return [
     electionSafety(),
     leaderAppendOnly(),

@@ -4,7 +4,7 @@
  */
 import type { Scenario } from '../sim/scenario.ts';
 import { maxGossipScenario } from './maxgossip.ts';
-import { raftMembershipScenario, raftScenario } from './raft/index.ts';
+import { raftLastingScenario, raftMembershipScenario, raftScenario } from './raft/index.ts';
 import { stemedbScenarios } from './stemedb.ts';
 import { fencingScenarios } from './amaters-fencing.ts';
 import { sealedLogScenarios } from './amaters-log.ts';
@@ -15,7 +15,7 @@ import { swimExploreScenario } from './swim-explore.ts';
 import { raftStoryScenarios } from './raft/stories.ts';
 import { clusterScenarios } from './cluster.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, raftExploreScenario, swimExploreScenario, ...raftStoryScenarios, ...clusterScenarios];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, raftLastingScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, raftExploreScenario, swimExploreScenario, ...raftStoryScenarios, ...clusterScenarios];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
 export const defaultScenarioName = 'cluster';

@@ -1058,6 +1058,11 @@ class Kernel {
       if (this.status[i] === PAUSED) this.resume(i);
     }
     for (let i = 0; i < this.n; i++) if (this.status[i] === DOWN) this.restart(i);
+    // Faults that outlast the heal (the liveness mode with lasting faults) come back at once.
+    for (const f of this.config.lasting ?? []) {
+      this.note('note', -1, -1, { lasting: f.type });
+      this.applyFault(f);
+    }
   }
 
   private atEnd(): void {

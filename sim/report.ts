@@ -172,6 +172,10 @@ export function validateReport(data: unknown, path: string, findScenario: (name:
     fail(`config.options don't build a ${scenario.name} world: ${(e as Error).message}`);
   }
   const faultError = faultScheduleError(c.faults, nodes);
+  if (!faultError && c.lasting !== undefined) {
+    const lastingError = faultScheduleError(c.lasting, nodes) ?? ((c.lasting as { type?: unknown }[]).some((f) => f.type !== 'oneway' && f.type !== 'partition' && f.type !== 'network') ? 'only oneway, partition and network faults can last' : null);
+    if (lastingError) fail(`config.lasting: ${lastingError}`);
+  }
   if (faultError) fail(`config.faults: ${faultError}`);
   const directedError = c.directed === undefined ? null : directedScheduleError(c.directed, (c.faults as unknown[]).length);
   if (directedError) fail(`config.${directedError}`);

@@ -21,6 +21,9 @@ export interface ClockConfig {
  * Everything that decides a run, as JSON. Same config + same code => same trace hash.
  * `options` is the scenario's own (cluster size, workload size, ...).
  */
+/** A fault that can outlast the final heal (`RunConfig.lasting`). */
+export type LastingFault = Extract<FaultEvent, { readonly type: 'oneway' | 'partition' | 'network' }>;
+
 export interface RunConfig {
   readonly scenario: string;
   readonly seed: number;
@@ -36,6 +39,13 @@ export interface RunConfig {
   readonly quietMs: number;
   /** A hard bound on events, so a livelocked protocol can't hang a sweep. */
   readonly maxEvents: number;
+  /**
+   * Optional: faults that outlast the final heal and stay on for the whole quiet phase (a one-way
+   * partition, a partition of a minority, a lossy or slow link), applied again right after it. The
+   * scenario's liveness checkers then ask progress of the nodes these leave connected (TigerBeetle's
+   * VOPR runs its liveness mode so). Their `atMs` is ignored.
+   */
+  readonly lasting?: readonly LastingFault[];
   /**
    * Optional: a directed run (an explorer counterexample, explore/). The kernel follows this
    * schedule instead of drawing latency, loss and duplication from the link streams and instead of

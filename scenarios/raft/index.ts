@@ -15,7 +15,7 @@
  * on or off, how clients read, and the operator's schedule.
  */
 import type { NodeId, Rng } from '../../core/contract/protocol.ts';
-import type { RunConfig, Scenario, TimedCommand, World } from '../../sim/scenario.ts';
+import type { LastingFault, RunConfig, Scenario, TimedCommand, World } from '../../sim/scenario.ts';
 import { allFaultKinds } from '../../sim/faults.ts';
 import { nodeIds, swarmConfig } from '../../sim/configure.ts';
 import { RAFT_BUGS, createKvClientProtocol, createKvRaftProtocol, isRaftBug, type RaftCommand } from '../../core/raft/index.ts';
@@ -51,6 +51,8 @@ export interface RaftScenarioOptions {
   readonly script?: string;
   /** Servers that must have installed a snapshot sent by a leader by the end of the run (a named scenario's goal). */
   readonly expectSnapshotInstalled?: readonly NodeId[];
+  /** Servers that lasting faults (`RunConfig.lasting`) impair after the heal: liveness is asked of the others. */
+  readonly impaired?: readonly NodeId[];
 }
 
 const DURATION_MS = 10_000;
@@ -151,11 +153,52 @@ export function buildRaftWorld(config: RunConfig): World {
     ],
     commands,
     checkers: [
-      ...raftCheckers({ durationMs: config.durationMs, quietMs: config.quietMs }),
+      ...raftCheckers({ durationMs: config.durationMs, quietMs: config.quietMs, impaired: o.impaired ?? [] }),
       ...(o.expectSnapshotInstalled ?? []).map((node) => snapshotInstalled(node)),
     ],
   };
 }
+
+/**
+ * What one server suffers for good after the heal (the liveness mode with lasting faults): it can
+ * send nothing, hear nothing, or is cut off (impaired: the others, a majority, must still elect a
+ * leader among themselves, commit and apply); or its links lose a third or more of the messages,
+ * or are slow (it stays a member in full, and may lead: everyone must make progress).
+ */
+function drawLasting(rng: Rng, servers: readonly NodeId[]): { lasting: LastingFault[]; impaired: NodeId[] } {
+  const x = pick(rng, servers);
+  const others = servers.filter((s) => s !== x);
+  const links = (conditions: LastingFault & { type: 'network' }) => [conditions, { ...conditions, links: { from: ['*'], to: [x] } }];
+  switch (rng.int(5)) {
+    case 0:
+      return { lasting: [{ atMs: 0, type: 'oneway', from: [x], to: others }], impaired: [x] };
+    case 1:
+      return { lasting: [{ atMs: 0, type: 'oneway', from: others, to: [x] }], impaired: [x] };
+    case 2:
+      return { lasting: [{ atMs: 0, type: 'partition', groups: [[x], others] }], impaired: [x] };
+    case 3:
+      return { lasting: links({ atMs: 0, type: 'network', conditions: { lossRate: 0.3 + 0.2 * rng.next() }, links: { from: [x], to: ['*'] } }), impaired: [] };
+    default:
+      return { lasting: links({ atMs: 0, type: 'network', conditions: { latency: { kind: 'uniform', minMs: 100, maxMs: 300 } }, links: { from: [x], to: ['*'] } }), impaired: [] };
+  }
+}
+
+export const raftLastingScenario: Scenario = {
+  name: 'raft-lasting',
+  description: 'Raft key-value store with CheckQuorum and PreVote, then a lasting fault after the heal: one server cannot send, cannot hear, is cut off, or has lossy or slow links for good; the others must make progress',
+  bugs: RAFT_BUGS,
+  faultKinds,
+  configure(seed, rng, bug) {
+    // CheckQuorum and PreVote on: without them Raft does not promise progress here (a leader that
+    // hears nobody but is heard by all keeps its followers forever; a server that hears nobody
+    // keeps raising the term).
+    const options = { ...drawOptions(rng, false), checkQuorum: true, preVote: true };
+    const { lasting, impaired } = drawLasting(rng, options.servers);
+    const config = swarmConfig({ scenario: 'raft-lasting', seed, bug, options: { ...options, impaired }, servers: options.servers, kinds: faultKinds, durationMs: DURATION_MS, quietMs: 8_000 });
+    return { ...config, lasting };
+  },
+  build: buildRaftWorld,
+};
 
 export const raftScenario: Scenario = {
   name: 'raft',
