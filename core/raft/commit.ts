@@ -3,6 +3,7 @@
  * commit index sets off on any server (applying, answering writes, finishing a membership change,
  * a removed leader stepping down, waiting reads), and applying entries to the state machine.
  */
+import { assert } from '../contract/assert.ts';
 import { isVoter, leaderOf, observe, progressOf, reply, send, type Step } from './context.ts';
 import { entryAt, lastIndex, termAt } from './log.ts';
 import { syncProgress } from './membership.ts';
@@ -27,6 +28,8 @@ export function maybeCommit<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Resu
 
 export function advanceCommit<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, commitIndex: number): void {
   const s = c.s;
+  // What a server once called committed stays committed: the commit index never moves back.
+  assert(commitIndex > s.commitIndex, `raft ${s.self}: commitIndex ${commitIndex} after ${s.commitIndex}`);
   const entries: EntryId[] = [];
   for (let i = Math.max(s.commitIndex + 1, s.log.snapshotIndex + 1); i <= commitIndex; i++) {
     const e = entryAt(s.log, i);

@@ -2,7 +2,7 @@
  * Elections: asking for votes and pre-votes, granting them, counting them, and the leader lease
  * that keeps a server that cannot reach the leader from deposing it.
  */
-import { assertNever } from '../contract/assert.ts';
+import { assert, assertNever } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
 import { isVoter, send, sendAck, type Step } from './context.ts';
 import { isUpToDate, lastIndex, lastTerm, sortedIds } from './log.ts';
@@ -77,6 +77,8 @@ export function handleRequestVote<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query
   // at least as up-to-date as the receiver's log, grant the vote. (Receiver 1 ran on arrival.)
   const granted = (s.votedFor === null || s.votedFor === from) && upToDate;
   if (granted && s.votedFor !== from) {
+    // A vote is cast in the voter's current term only: normalisation made the request's term ours.
+    assert(m.term === s.currentTerm, `raft ${s.self}: votes in term ${m.term} while in term ${s.currentTerm}`);
     s.votedFor = from;
     persistMeta(c);
   }

@@ -91,6 +91,8 @@ function appendToLog<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, en
 function truncateFrom<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, index: number, reason: 'conflict', detail: string): void {
   const s = c.s;
   assert(index > s.log.snapshotIndex, `raft ${s.self}: truncate at ${index} inside the snapshot`);
+  // Leader Append-Only (Fig. 3): a leader never overwrites or deletes entries in its log.
+  assert(s.role !== 'leader', `raft ${s.self}: a leader truncates its own log at ${index}`);
   const removed = lastIndex(s.log) - index + 1;
   s.log.entries.length = filePosition(s.log, index);
   persist(c, { op: 'truncate', file: LOG_FILE, keep: filePosition(s.log, index) });
@@ -103,6 +105,7 @@ function truncateFrom<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, i
 
 export function appendAsLeader<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, data: EntryData<Cmd>): LogEntry<Cmd> {
   const s = c.s;
+  assert(s.role === 'leader', `raft ${s.self}: appends a new entry as ${s.role}`);
   const entry: LogEntry<Cmd> = { index: lastIndex(s.log) + 1, term: s.currentTerm, hash: hashEntryData(data), data };
   appendToLog(c, entry);
   return entry;

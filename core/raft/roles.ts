@@ -75,6 +75,8 @@ export function becomeCandidate<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, 
 export function becomeLeader<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>): void {
   const s = c.s;
   assert(s.role === 'candidate', `raft ${s.self}: ${s.role} -> leader`);
+  assert(s.votedFor === s.self, `raft ${s.self}: leads term ${s.currentTerm} without its own vote (votedFor ${s.votedFor})`);
+  assert(s.leader === null, `raft ${s.self}: a candidate with leader state`);
   s.role = 'leader';
   s.leaderId = s.self;
   s.votesGranted = [];
@@ -107,6 +109,7 @@ export function becomeLeader<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Res
  */
 function enterTerm<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, term: number, votedFor: NodeId | null): void {
   const s = c.s;
+  assert(term > s.currentTerm, `raft ${s.self}: term ${term} after ${s.currentTerm}`);
   s.currentTerm = term;
   s.votedFor = votedFor;
   persistMeta(c);

@@ -59,6 +59,8 @@ export function handleInstallSnapshot<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Q
     sendAck(c, from, ack(s.commitIndex)); // nothing new in it
     return;
   }
+  // A leader's log is its own (Leader Append-Only): only a follower replaces its log with a snapshot.
+  assert(s.role === 'follower', `raft ${s.self}: installs a snapshot as ${s.role}`);
   // Fig. 13 InstallSnapshot receiver 5: save the snapshot file.
   persist(c, { op: 'overwrite', file: SNAPSHOT_FILE, records: [snapshotRecord(snap)] });
   // Receiver 6: if an existing entry has the snapshot's last index and term, retain the entries
