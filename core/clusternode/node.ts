@@ -20,7 +20,7 @@
  * replicated or acknowledged, a vote before it is sent, a configuration before it is acted on.
  */
 import { assertNever, type Effect, type Env, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
-import { createRaftProtocol } from '../raft/node.ts';
+import { createRaftProtocol, type RaftTimer } from '../raft/node.ts';
 import type { ClientOutcome } from '../raft/types.ts';
 import { swim, swimConfig, entryStatus } from '../swim/node.ts';
 import { executeClusterCommand } from '../cluster/commands.ts';
@@ -1197,7 +1197,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
         case 'timer': {
           const t = input.timer;
           if (t.startsWith(RAFT)) {
-            if (c.s.raft !== null) runRaft(c, { type: 'timer', timer: t.slice(RAFT.length) });
+            if (c.s.raft !== null) runRaft(c, { type: 'timer', timer: t.slice(RAFT.length) as RaftTimer });
           } else if (t.startsWith(SWIM)) runSwim(c, { type: 'timer', timer: t.slice(SWIM.length) });
           else if (t === TICK_TIMER) onTick(c);
           else if (t === ELECT_TIMER) onElectTimer(c);

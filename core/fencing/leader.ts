@@ -17,7 +17,7 @@
  * pass through untouched, so its role and term bands show in reports.
  */
 import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
-import { createRaftProtocol, ELECTION_TIMER, HEARTBEAT_TIMER, majority, type RaftConfig, type StateMachine } from '../raft/index.ts';
+import { createRaftProtocol, ELECTION_TIMER, HEARTBEAT_TIMER, majority, type RaftConfig, type RaftTimer, type StateMachine } from '../raft/index.ts';
 import { makeToken, tokenTerm } from './token.ts';
 import type { FenceLeaderState, FenceMessage, LeaderCommand, LeaderMessage, LeaderObservation, LeaderReply, NoMachine, PendingWrite, WriteOutcome } from './types.ts';
 
@@ -111,7 +111,7 @@ export function fenceLeader(config: FenceLeaderConfig): FenceLeaderProtocol {
   };
 
   const withRaft = (s: FenceLeaderState, input: Input<LeaderMessage, LeaderCommand>, env: Env): Out => {
-    const out = raft.step(s.raft, input as Input<never, LeaderCommand>, env);
+    const out = raft.step(s.raft, input as Input<never, LeaderCommand, RaftTimer>, env);
     s.raft = out.state;
     return { state: s, effects: out.effects as Eff[] };
   };

@@ -19,7 +19,7 @@
  * controllers are members rather than hearing the brokers' reports: see core/isr/README.md.
  */
 import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
-import { createRaftProtocol, type RaftProtocol } from '../raft/node.ts';
+import { createRaftProtocol, type RaftProtocol, type RaftTimer } from '../raft/node.ts';
 import type { RaftCommand, RaftMessage, RaftObservation, RaftReply, RaftState } from '../raft/types.ts';
 import type { Assign } from './assignment.ts';
 import { resolveIsrOptions } from './config.ts';
@@ -107,7 +107,8 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
 
   /** Raft's step; our own proposals' replies are taken out of its effects. */
   function raftStep(s: ControllerState, input: Input<MetaRaftMessage, ControllerCommand>, env: Env, fx: Fx[]): void {
-    const r = raft.step(s.raft, input, env);
+    // A timer that is neither the controller's nor SWIM's is Raft's.
+    const r = raft.step(s.raft, input as Input<MetaRaftMessage, ControllerCommand, RaftTimer>, env);
     s.raft = r.state;
     for (const e of r.effects) {
       if (e.type === 'reply' && e.commandId < 0) onProposalReply(s, e.commandId, e.reply, env, fx);
