@@ -34,6 +34,10 @@ export interface RaftExploreOptions {
   /** Clients, each running its operations one after another, trying `servers` in that order. */
   readonly clients: readonly { readonly id: NodeId; readonly servers: readonly NodeId[]; readonly ops: readonly KvOp[] }[];
   readonly requestTimeoutMs: number;
+  /** Compact the log every this many entries (0: never). */
+  readonly snapshotEveryEntries: number;
+  /** Operator commands offered to every server at the start (a membership change, a leadership transfer). */
+  readonly operations: readonly RaftCommand<KvCommand>[];
 }
 
 const SERVERS = ['n1', 'n2', 'n3'];
@@ -48,6 +52,8 @@ const baseOptions: RaftExploreOptions = {
   proposals: 1,
   clients: [],
   requestTimeoutMs: 1_000,
+  snapshotEveryEntries: 0,
+  operations: [],
 };
 
 /** A client that writes x, and one that reads it, each trying another server first. */
@@ -190,8 +196,24 @@ export const raftExplorePaths: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-function optionsFor(bug: string | null): RaftExploreOptions {
-  return { ...baseOptions, ...(bug !== null ? bugOptions[bug] : undefined) };
+/**
+ * The Raft features a search explores, one per config seed (`--seed N`, taken modulo their number),
+ * so that every feature of the model is searched by some seed: the base protocol; PreVote with
+ * CheckQuorum; log compaction after every entry (snapshots, InstallSnapshot); a membership change
+ * (n3 removed); a leadership transfer; a client's write and another's ReadIndex read.
+ */
+export const raftExploreVariants: readonly { readonly name: string; readonly options: Partial<RaftExploreOptions> }[] = [
+  { name: 'base', options: {} },
+  { name: 'prevote-checkquorum', options: { preVote: true, checkQuorum: true } },
+  { name: 'snapshots', options: { snapshotEveryEntries: 1 } },
+  { name: 'membership', options: { proposals: 0, operations: [{ type: 'removeServer', node: 'n3' }] } },
+  { name: 'transfer', options: { proposals: 0, operations: [{ type: 'transferLeadership', to: 'n2' }] } },
+  { name: 'reads', options: writerAndReader },
+];
+
+function optionsFor(seed: number, bug: string | null): RaftExploreOptions {
+  const variant = raftExploreVariants[seed % raftExploreVariants.length]!;
+  return { ...baseOptions, ...variant.options, ...(bug !== null ? bugOptions[bug] : undefined) };
 }
 
 const put: KvCommand = { op: 'put', key: 'x', value: '1', client: 'operator', seq: 1 };
@@ -204,7 +226,7 @@ export function buildRaftExploreWorld(config: RunConfig): World {
     preVote: o.preVote,
     checkQuorum: o.checkQuorum,
     maxEntriesPerMessage: o.maxEntriesPerMessage,
-    snapshotEveryEntries: 0,
+    snapshotEveryEntries: o.snapshotEveryEntries ?? 0,
     bugs: config.bug === null ? [] : [config.bug],
   };
   const server = { ...createKvRaftProtocol(raftConfig), ...raftExploreHooks(raftConfig) };
@@ -212,6 +234,7 @@ export function buildRaftExploreWorld(config: RunConfig): World {
   for (let k = 0; k < o.proposals; k++) {
     for (const node of o.servers) commands.push({ atMs: 0, node, command: { type: 'propose', command: { ...put, seq: k + 1 } } satisfies RaftCommand<KvCommand> });
   }
+  for (const command of o.operations ?? []) for (const node of o.servers) commands.push({ atMs: 0, node, command });
   const clients = o.clients.map((c) => {
     const protocol = createKvClientProtocol({ servers: c.servers, requestTimeoutMs: o.requestTimeoutMs, maxAttempts: 3, readMode: 'readIndex' });
     for (const op of c.ops) commands.push({ atMs: 0, node: c.id, command: { type: 'op', op } });
@@ -226,7 +249,7 @@ export function buildRaftExploreWorld(config: RunConfig): World {
 
 export const raftExploreScenario: Scenario = {
   name: 'raft-explore',
-  description: 'Raft key-value store for exhaustive exploration (--explore): 3 servers, one put, fixed randomness, FIFO links',
+  description: 'Raft key-value store for exhaustive exploration (--explore): 3 servers, one put, fixed randomness, FIFO links; --seed 0-5 picks the feature searched (base, PreVote+CheckQuorum, snapshots, membership, transfer, reads)',
   bugs: RAFT_BUGS,
   faultKinds: ['crash', 'disk'],
   configure(seed, _rng, bug): RunConfig {
@@ -234,7 +257,7 @@ export const raftExploreScenario: Scenario = {
       scenario: 'raft-explore',
       seed,
       bug,
-      options: { ...optionsFor(bug) },
+      options: { ...optionsFor(seed, bug) },
       network: { base: { lossRate: 0, duplicateRate: 0, latency: { kind: 'constant', ms: 0 }, reorder: false } },
       clock: { maxSkewMs: 0, maxDriftPpm: 0 },
       faults: [],
@@ -246,6 +269,7 @@ export const raftExploreScenario: Scenario = {
   build: buildRaftExploreWorld,
   explore: {
     bounds: { depth: 8, crashes: 0, drops: 0, dups: 0, inflight: 2, commands: 1, midStep: false },
+    variants: raftExploreVariants.length,
     bugBounds,
     // Interchangeable when no client tells them apart (a client tries its servers in a fixed order).
     symmetric: (config) => ((config.options as unknown as RaftExploreOptions).clients.length === 0 ? SERVERS : []),

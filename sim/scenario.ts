@@ -213,6 +213,11 @@ export interface ExploreBounds {
 export interface ExploreSpec {
   /** Bounds when the command line gives none. */
   readonly bounds?: Partial<ExploreBounds>;
+  /**
+   * How many config seeds (0, 1, ...) pick different features of the model to search; each feature
+   * of the protocol is searched by some seed. Absent: one.
+   */
+  readonly variants?: number;
   /** Per known bug: bounds (over `bounds`) within which the explorer finds it. */
   readonly bugBounds?: Readonly<Record<string, Partial<ExploreBounds>>>;
   /**

@@ -103,9 +103,10 @@ export function runBattery(request: BatteryRequest): BatteryResult {
 
   // The explorer, where the scenario has a model: its default bounds, then its quiet continuations.
   for (const s of scenarios.filter((x) => x.explore !== undefined)) {
-    for (const liveness of [false, true]) {
+    const variants = s.explore!.variants ?? 1;
+    for (let seed = 0; seed < variants; seed++) for (const liveness of [false, true]) {
       if (left() <= 0) break;
-      const o = exploreScenario(s, { bounds: resolveBounds(s, { liveness, ...(liveness ? { depth: 6 } : {}) }), timeBudgetMs: Math.max(1000, Math.min(left(), request.budgetMs / 6)), reportDir: null });
+      const o = exploreScenario(s, { seed, bounds: resolveBounds(s, { liveness, ...(liveness ? { depth: 6 } : {}) }), timeBudgetMs: Math.max(1000, Math.min(left(), request.budgetMs / (6 * variants))), reportDir: null });
       ran.exploredWorlds += o.unique;
       const v = o.violation;
       if (v !== null) {
@@ -116,7 +117,7 @@ export function runBattery(request: BatteryRequest): BatteryResult {
           message: v.message,
           tries: ran.exploredWorlds,
           shrunkFaults: v.faults.total,
-          reproduce: `npm run sim -- --explore --scenario ${s.name}${liveness ? ' --depth 6 --liveness' : ''}`,
+          reproduce: `npm run sim -- --explore --scenario ${s.name} --seed ${seed}${liveness ? ' --depth 6 --liveness' : ''}`,
         });
       }
     }
