@@ -76,7 +76,7 @@ export function armFirstTick(c: Step): void {
 
 // --- Lifeguard's local health ----------------------------------------------------------------
 
-/** A timeout stretched by Lifeguard's local health multiplier (Lifeguard §IV-A), when Lifeguard is on. */
+/** A timeout stretched by Lifeguard's local health multiplier (its Local Health Aware Probe), when Lifeguard is on. */
 export const scaled = (c: Step, ms: number): number => (c.sw.lifeguard ? scaleByAwareness(ms, c.s.awareness) : ms);
 
 export function adjustAwareness(c: Step, delta: number): void {

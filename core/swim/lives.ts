@@ -4,8 +4,9 @@
  * leave (leaving: gossip `left` for a few periods; left: silent). Within a life the incarnation
  * grows only by refuting an accusation.
  *
- *   idle --start(initial member) / join--> member --leave--> leaving --periods--> left --join--> member
- *   (a restart: the persisted phase, member or left, one incarnation above the persisted one)
+ *   start on a fresh disk:  idle, or member for a bootstrapped (initial) member
+ *   start after a crash:    the persisted phase (member or left), one incarnation above the persisted one
+ *   member --leave--> leaving --leavePeriods--> left;   idle or left --join--> member
  *
  * The transitions below are the only places that change `phase`, `incarnation`, `epoch` or our
  * own view entry, and each asserts that it is legal: our incarnation only grows (SWIM §4.2: only

@@ -10,13 +10,13 @@
  *   j when i >= j, and suspect at j when i > j. Only the member itself raises its incarnation, so
  *   alive news of another needs a strictly higher one.
  * - memberlist (state.go, deadNode): a death at an older incarnation is ignored, where SWIM's
- *   Confirm overrides any; so a member that refuted a suspicion is not killed by its stale
- *   confirmation. A death announced by the member itself is a departure: left.
+ *   Confirm overrides any; so a verdict on an incarnation the member has since refuted does not
+ *   kill it. A death announced by the member itself is a departure: left.
  * - Left outranks dead at one incarnation, so that a member's own word that it left wins over a
  *   failure detector's verdict on the same life.
  *
- * News about ourselves is never merged: an accusation at our incarnation or above is refuted
- * (lives.ts), anything else is old news.
+ * News of ourselves is never merged into our entry: an accusation at our incarnation or above is
+ * refuted (lives.ts), anything else is old news.
  */
 import { assert, assertNever } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';

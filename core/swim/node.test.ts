@@ -5,6 +5,7 @@ import type { Effect, Env, Input } from '../contract/protocol.ts';
 import { swim, swimConfig, entryStatus, entryIncarnation, type SwimConfig, type SwimObservation, type SwimReply, type SwimState, type SwimCommand, type SwimTimer } from './node.ts';
 import { clusterKey, seal, unseal } from './auth.ts';
 import { decode, encode, UNBOUND, type Body, type WireMessage } from './wire.ts';
+import { parseSwimTimer } from './types.ts';
 
 type Eff = Effect<Uint8Array, SwimReply, SwimObservation, SwimTimer>;
 const universe = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -202,5 +203,13 @@ describe('swim node', () => {
     const joined = n.step({ type: 'command', commandId: 2, command: { type: 'join' } });
     expect(n.state).toMatchObject({ phase: 'member', incarnation: 2, epoch: 2 });
     expect(joined).toContainEqual({ type: 'reply', commandId: 2, reply: { ok: true, phase: 'member', incarnation: 2 } });
+  });
+
+  it('takes every timer name it sets apart for the dispatch, and refuses one it never sets', () => {
+    expect(parseSwimTimer('tick')).toEqual({ kind: 'tick' });
+    expect(parseSwimTimer('probe-timeout')).toEqual({ kind: 'probe-timeout' });
+    expect(parseSwimTimer('suspect/n3')).toEqual({ kind: 'suspect', node: 'n3' });
+    expect(parseSwimTimer('relay/17')).toEqual({ kind: 'relay', seq: 17 });
+    expect(() => parseSwimTimer('election' as SwimTimer)).toThrow(/unknown timer election/);
   });
 });

@@ -112,6 +112,7 @@ function tick(c: Step): void {
 
 function timer(c: Step, name: SwimTimer): void {
   const t = parseSwimTimer(name);
+  // Only an active member has probes, relays and suspicions; the others' timers find nothing to do.
   switch (t.kind) {
     case 'tick':
       return tick(c);

@@ -5,9 +5,9 @@
  * target for it (ping-req) and relay the ack. A probe without an ack by the end of the period makes
  * the target suspect (or, without suspicion, dead).
  *
- * Lifeguard §IV-A and §IV-B: a relay that hears nothing from the target sends a nack, so that the
- * prober can tell "the target is silent" from "I am not hearing anyone"; the missing nacks raise
- * the prober's local health score, which stretches its period and timeouts.
+ * Lifeguard's Local Health Aware Probe: a relay that hears nothing from the target sends a nack, so
+ * that the prober can tell "the target is silent" from "I am not hearing anyone"; missing nacks and
+ * missed acks raise the prober's local health score, which stretches its period and timeouts.
  *
  * Also here: serf's reconnect (members believed dead are pinged now and then, so a healed
  * partition merges back).
@@ -20,7 +20,7 @@ import { ALIVE, DEAD, relayTimer, SUSPECT } from './types.ts';
 import { incAt, randomAlive, shuffle, statusAt, toIncarnationOf } from './view.ts';
 import { UNBOUND, type WireMessage } from './wire.ts';
 
-/** Lifeguard §IV-B: a relay's nack goes out at this fraction of the probe timeout. */
+/** A relay's nack goes out at this fraction of the probe timeout (see `relay`). */
 const NACK_FRACTION = 0.8;
 
 /** The next member to probe in randomized round robin (alive or suspect), or -1. */
@@ -46,7 +46,7 @@ export function finishProbe(c: Step): void {
   const p = s.probe;
   if (p === null) return;
   s.probe = null;
-  // Lifeguard §IV-A: each nack we asked for and did not get is a sign that we, not the target, are slow.
+  // Lifeguard: each nack we asked for and did not get hints that we, not the target, are the slow one.
   adjustAwareness(c, p.expectedNacks > 0 ? p.expectedNacks - p.nacks.length : 1);
   c.fx.push({ type: 'observe', observation: { type: 'probe-failed', target: p.target, nacks: p.nacks.length, expectedNacks: p.expectedNacks, awareness: s.awareness, localMs: c.env.nowMs } });
   const i = c.sw.indexOf.get(p.target)!;
@@ -129,7 +129,7 @@ export function onAck(c: Step, probe: number): void {
   const p = s.probe;
   if (p !== null && p.seq === probe) {
     s.probe = null;
-    adjustAwareness(c, -1); // Lifeguard §IV-A: a successful probe is a sign of good local health
+    adjustAwareness(c, -1); // Lifeguard: a successful probe is a sign of good local health
     c.fx.push({ type: 'cancelTimer', timer: 'probe-timeout' });
     return;
   }

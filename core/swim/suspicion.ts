@@ -1,10 +1,11 @@
 /**
  * Suspicion timers. SWIM §4.2: a member that misses a probe is not declared dead at once but
  * suspected, and declared dead only when the suspicion outlives a timeout without a refutation.
- * Lifeguard §IV-B (memberlist's suspicion.go) makes the timeout dynamic: it starts at
- * `suspicionMaxTimeoutMult` times the minimum and shrinks towards the minimum as independent members
- * confirm the suspicion, log(C+1)/log(K+1) of the way per C of K wanted confirmations. Without
- * Lifeguard the timeout is the minimum and nothing confirms.
+ * Lifeguard's Local Health Aware Suspicion (memberlist's suspicion.go) makes the timeout dynamic:
+ * it starts at `suspicionMaxTimeoutMult` times the minimum and shrinks towards the minimum as
+ * independent members confirm the suspicion, log(C+1)/log(K+1) of the way after C of the K wanted.
+ * A suspicion many members share is likely true, and one only we hold gets time to be refuted.
+ * Without Lifeguard the timeout is the minimum and nothing confirms.
  *
  * Every suspicion here belongs to a view entry that is suspect at the suspicion's incarnation: the
  * transitions of membership.ts start one right after marking the entry suspect and end it when the
@@ -48,7 +49,7 @@ export function startSuspicion(c: Step, node: NodeId, incarnation: number, from:
 /**
  * A suspicion of `node` at the incarnation we hold it suspect at, heard from `from`. It counts when
  * it is independent: not from the first accuser, not from one who confirmed already, and only up to
- * the K wanted (Lifeguard §IV-B). True when it counted and the timer shrank: the news is worth
+ * the K wanted (Lifeguard). True when it counted and the timer shrank: the news is worth
  * passing on.
  */
 export function confirm(c: Step, node: NodeId, from: NodeId): boolean {
