@@ -30,7 +30,7 @@ function raftObservation(o: unknown): RaftObservation | null {
 
 const majorityOf = (voters: readonly NodeId[]) => Math.floor(voters.length / 2) + 1;
 
-/** Who voted for whom in which term, as the servers' states showed it after each event. */
+/** Who voted for whom in which term, as the servers' states showed it after each event and as they wrote it to disk. */
 function electedByMajorityFrom(votes: Map<NodeId, Map<number, NodeId>>): InvariantChecker {
   return {
     name: 'elected-by-majority',
@@ -46,6 +46,13 @@ function electedByMajorityFrom(votes: Map<NodeId, Map<number, NodeId>>): Invaria
     },
     onObservation(node, observation, world) {
       const o = raftObservation(observation);
+      // A vote on disk counts even when its voter goes down in the same event (its state is gone then).
+      if (o?.kind === 'persistedMeta' && o.votedFor !== null) {
+        let mine = votes.get(node);
+        if (mine === undefined) votes.set(node, (mine = new Map()));
+        mine.set(o.term, o.votedFor);
+        return;
+      }
       if (o?.kind !== 'becameLeader') return;
       const s = serverState(world.node(node));
       if (s === null) return;
@@ -53,7 +60,7 @@ function electedByMajorityFrom(votes: Map<NodeId, Map<number, NodeId>>): Invaria
       // Its own vote is in its state already; the others' were seen after earlier events.
       const granted = voters.filter((v) => (v === node ? s.votedFor === node : votes.get(v)?.get(o.term) === node));
       if (granted.length < majorityOf(voters)) {
-        return `${node} became leader of term ${o.term} with the votes of ${granted.length} of its ${voters.length} voters (${granted.join(', ') || 'none'}); a majority is ${majorityOf(voters)}`;
+        return `${node} became leader of term ${o.term} with ${granted.length} of its ${voters.length} voters' votes on record (${granted.join(', ') || 'none'}); a majority is ${majorityOf(voters)}`;
       }
     },
     clone() {
