@@ -18,23 +18,13 @@ import {
   describeOperation,
   validateHistory,
   type History,
+  type ModelName,
   type Operation,
 } from './history.ts';
-import {
-  APPEND,
-  CAS,
-  CAS_FAILED,
-  CAS_OK,
-  NULL_ID,
-  READ,
-  UNKNOWN_OUTPUT,
-  ValueTable,
-  WRITE,
-  search,
-  type Partition,
-  type SearchLimits,
-  type SearchResult,
-} from './wgl.ts';
+import { search, type SearchResult } from './wgl.ts';
+import { ValueTable } from './values.ts';
+import { compilePartition } from './compile.ts';
+import { constrainsNothing } from './spec.ts';
 import { explainPartition } from './explain.ts';
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
@@ -69,7 +59,7 @@ export interface KeyResult {
 }
 
 export interface FailingSubset {
-  /** The kv key, or null for the register. */
+  /** The kv key, or null for a history searched whole (every model but kv). */
   readonly key: string | null;
   /**
    * Indices into `history.operations`, in call order: operations whose outcomes (what they
@@ -129,7 +119,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       verdicts.set(part, { verdict: 'unknown', steps: 0 });
       continue;
     }
-    const result = search(compilePartition(history.operations, part.indices, part.values), part.values, {
+    const result = search(compilePartition(history, part.indices, part.values), {
       maxSteps: remaining,
       ...(deadlineReached === undefined ? {} : { deadlineReached }),
     });
@@ -158,7 +148,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     const failures = order
       .filter((part) => verdicts.get(part)?.verdict === 'not-linearizable')
       .sort((a, b) => compareKeys(a.key, b.key))
-      .map((part) => explainPartition(history.operations, part, budget, deadlineReached));
+      .map((part) => explainPartition(history, part, budget, deadlineReached));
     explanation = { failures, text: explanationText(history, failures) };
   }
   return {
@@ -178,68 +168,23 @@ export interface PartitionInput {
   readonly values: ValueTable;
 }
 
-/** Splits by key (kv) or not at all (register), leaving out reads that never returned. */
+/**
+ * Splits by key (kv) or not at all (every other model), leaving out operations that constrain
+ * nothing (reads that never returned). A multi-register txn spans keys, so that model is not
+ * P-compositional by key and is searched whole.
+ */
 export function partitionHistory(history: History): PartitionInput[] {
   const byKey = new Map<string | null, number[]>();
   history.operations.forEach((o: Operation, i) => {
     // A read that never returned has no output to check and changes nothing: it can always be
     // linearized, so it only costs search time.
-    if (o.return === null && (o.op === 'read' || o.op === 'get')) return;
+    if (constrainsNothing(o)) return;
     const key = 'key' in o ? o.key : null;
     const list = byKey.get(key);
     if (list === undefined) byKey.set(key, [i]);
     else list.push(i);
   });
   return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable() }));
-}
-
-/**
- * Turns the chosen operations into the search's arrays. Those in `uncertain` keep only their call:
- * they may have taken effect at any time after it, or never (the explanation's weakening).
- */
-export function compilePartition(operations: readonly Operation[], indices: readonly number[], values: ValueTable, uncertain?: ReadonlySet<number>): Partition {
-  const size = indices.length;
-  const p = {
-    size,
-    kind: new Uint8Array(size),
-    value: new Int32Array(size),
-    expected: new Int32Array(size),
-    output: new Int32Array(size),
-    call: new Float64Array(size),
-    ret: new Float64Array(size),
-  };
-  for (let k = 0; k < size; k++) {
-    const o = operations[indices[k]!];
-    if (o === undefined) throw new RangeError(`no operation ${indices[k]}`);
-    const returned = o.return !== null && uncertain?.has(indices[k]!) !== true;
-    p.call[k] = o.call;
-    p.ret[k] = returned ? o.return! : Infinity;
-    switch (o.op) {
-      case 'read':
-      case 'get':
-        p.kind[k] = READ;
-        p.output[k] = !returned ? UNKNOWN_OUTPUT : o.output === null || o.output === undefined ? NULL_ID : values.intern(o.output);
-        break;
-      case 'write':
-      case 'put':
-        p.kind[k] = WRITE;
-        p.value[k] = values.intern(o.value);
-        break;
-      case 'append':
-        p.kind[k] = APPEND;
-        p.value[k] = values.intern(o.value);
-        break;
-      case 'cas':
-        p.kind[k] = CAS;
-        p.expected[k] = values.intern(o.expected);
-        p.value[k] = values.intern(o.value);
-        p.output[k] = !returned ? UNKNOWN_OUTPUT : o.output === true ? CAS_OK : CAS_FAILED;
-        break;
-      default:
-        assertNever(o, 'operation');
-    }
-  }
-  return p;
 }
 
 function verdictOf(result: SearchResult): Verdict {
@@ -282,6 +227,26 @@ function compareKeys(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
+/** What a failing partition is called for people: `key "x"`, or the model's object. */
+export function partitionName(model: ModelName, key: string | null): string {
+  if (key !== null) return `key ${JSON.stringify(key)}`;
+  switch (model) {
+    case 'register':
+    case 'kv':
+      return 'the register';
+    case 'mutex':
+      return 'the mutex';
+    case 'multi-register':
+      return 'the registers';
+    case 'set':
+      return 'the set';
+    case 'fifo-queue':
+      return 'the queue';
+    default:
+      return assertNever(model, 'model');
+  }
+}
+
 /** One line per operation, aligned: `op 4  client 1  [10, 30]  read -> "200"`. */
 export function describeOperations(history: History, indices: readonly number[]): string[] {
   const rows = indices.map((i) => {
@@ -295,13 +260,14 @@ export function describeOperations(history: History, indices: readonly number[])
 function explanationText(history: History, failures: readonly FailingSubset[]): string {
   const lines: string[] = [];
   for (const f of failures) {
-    const where = f.key === null ? 'the register' : `key ${JSON.stringify(f.key)}`;
+    const where = partitionName(history.model, f.key);
+    const others = f.key === null ? 'the other operations' : "the key's other operations";
     const n = f.operations.length;
     const them = n === 1 ? 'this operation cannot have had the outcome it had' : `these ${n} operations cannot all have had the outcomes they had`;
     const why = f.minimal
       ? n === 1
-        ? `${them}, whatever the key's other operations did:`
-        : `${them} (were any one of them left undecided, the key's other operations could account for the rest):`
+        ? `${them}, whatever ${others} did:`
+        : `${them} (were any one of them left undecided, ${others} could account for the rest):`
       : `${them} (the explanation budget ran out before they were minimal):`;
     lines.push(`${where}: ${why}`);
     const shown = f.operations.slice(0, EXPLANATION_ROWS);

@@ -1,6 +1,6 @@
 /**
- * The Wing–Gong / Lowe linearizability search over one partition (one register, or one key of a
- * kv store), in the shape Porcupine uses:
+ * The Wing–Gong / Lowe linearizability search over one partition (one register, one key of a kv
+ * store, or one whole object of another model), in the shape Porcupine uses:
  *
  * - Calls and returns are nodes of one doubly linked list sorted by time. The search walks the
  *   list from the head; at a call it tries to linearize that operation now (the model step must
@@ -14,25 +14,30 @@
  *   lift/unlift, where Porcupine rehashes the whole bitset) mixed with the state, and compares the
  *   full bitset and state on a hash match, so a collision never prunes wrongly.
  *
- * Both models compile to one cell model whose state is a value id (0 = null, "never written"; see
- * ValueTable). Ids make states cheap to compare and hash.
+ * States are small integers, cheap to compare and hash, and 0 is the initial state. register and
+ * kv compile to one cell model whose state is a value id (0 = null, "never written"; see
+ * ValueTable), stepped by `stepCell` inline: that is the hot path, kept free of indirection. The
+ * other models (compile.ts) step their specification (spec.ts) over interned states, through one
+ * call per step that their transition cache mostly answers.
  *
  * Operations that never returned have `ret = +Infinity`, output unknown (every output is legal),
- * and may also never take effect: once every operation that did return is linearized, the rest
- * can always be appended at the end (their steps never fail), which is the same as "never happened"
- * for anything observable. So the search stops as soon as the returned operations are done.
+ * and may take effect at any time after their call, or never. So the search stops as soon as the
+ * operations that did return are linearized: the others never happened.
  *
  * Everything here is deterministic: the hash keys come from a fixed mixer, and the only clock is an
  * optional `deadlineReached` callback, consulted every 1024 steps, that the caller injects.
  */
 import { fmix32 as importedFmix32 } from '../../sim/mix.ts';
-import { NULL_ID, type ValueTable } from './values.ts';
+import type { ValueTable } from './values.ts';
 import { DominanceLists, VisitedSet } from './visited.ts';
 
 // Bound once: a loader that compiles imports to live-binding getters would pay for one per hash.
 const fmix32 = importedFmix32;
 
 export { NULL_ID, ValueTable } from './values.ts';
+
+/** Every model's initial state has id 0 (for the cell model, NULL_ID: never written). */
+export const INITIAL_STATE = 0;
 
 export const READ = 0;
 export const WRITE = 1;
@@ -46,9 +51,18 @@ export const UNKNOWN_OUTPUT = -1;
 export const CAS_OK = 1;
 export const CAS_FAILED = 0;
 
-/** One partition's operations as parallel arrays (struct of arrays: the hot loop reads them). */
-export interface Partition {
+/** When each operation of a partition ran: index k is the partition's operation k. */
+interface Timeline {
   readonly size: number;
+  readonly call: Float64Array;
+  /** +Infinity when the operation never returned. */
+  readonly ret: Float64Array;
+}
+
+/** A register or a kv key: operations as parallel arrays (struct of arrays: the hot loop reads them). */
+export interface CellPartition extends Timeline {
+  readonly shape: 'cell';
+  readonly values: ValueTable;
   readonly kind: Uint8Array;
   /** write/put/cas: the new value; append: the suffix; read: unused. Value ids. */
   readonly value: Int32Array;
@@ -56,10 +70,20 @@ export interface Partition {
   readonly expected: Int32Array;
   /** read: the value id read; cas: CAS_OK or CAS_FAILED; UNKNOWN_OUTPUT when never returned. */
   readonly output: Int32Array;
-  readonly call: Float64Array;
-  /** +Infinity when the operation never returned. */
-  readonly ret: Float64Array;
 }
+
+/** A model's step over state ids: the state after operation `op`, or -1 when it cannot happen. */
+export interface StepModel {
+  step(state: number, op: number): number;
+}
+
+/** Any other model: operations stepped by their specification over interned states. */
+export interface ObjectPartition extends Timeline {
+  readonly shape: 'object';
+  readonly model: StepModel;
+}
+
+export type Partition = CellPartition | ObjectPartition;
 
 export interface SearchLimits {
   /** Stop after this many steps (one step = one visit of a list node). */
@@ -83,7 +107,7 @@ const DEFAULT_MAX_VISITED_BYTES = 1 << 30;
 const DEADLINE_CHECK_MASK = 1023;
 
 /** The model step: the state after `op` from `state`, or -1 when `op` cannot happen in `state`. */
-export function stepCell(p: Partition, values: ValueTable, state: number, op: number): number {
+export function stepCell(p: CellPartition, values: ValueTable, state: number, op: number): number {
   const kind = p.kind[op] as OpKind;
   switch (kind) {
     case READ: {
@@ -107,9 +131,13 @@ export function stepCell(p: Partition, values: ValueTable, state: number, op: nu
   }
 }
 
-/** Decides whether the partition is linearizable from the initial state null. */
-export function search(p: Partition, values: ValueTable, limits: SearchLimits): SearchResult {
+/** Decides whether the partition is linearizable from the initial state (id 0). */
+export function search(p: Partition, limits: SearchLimits): SearchResult {
   const n = p.size;
+  // One of the two is set; the hot loop tests which, so the cell step stays a direct call.
+  const cell = p.shape === 'cell' ? p : null;
+  const values = p.shape === 'cell' ? p.values : null;
+  const object = p.shape === 'object' ? p.model : null;
   if (n === 0) return { outcome: 'linearizable', steps: 0, order: [] };
 
   // List nodes: call of op i is node i, its return is node n + i, the head sentinel is node 2n.
@@ -151,7 +179,7 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
   const stackOp = new Int32Array(n);
   const stackState = new Int32Array(n);
   let depth = 0;
-  let state = NULL_ID;
+  let state = INITIAL_STATE;
   let bitsH1 = 0;
   let bitsH2 = 0;
   let steps = 0;
@@ -169,7 +197,7 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
     if (entry < n) {
       // A call: try to linearize operation `entry` right now.
       const op = entry;
-      const newState = stepCell(p, values, state, op);
+      const newState = cell !== null ? stepCell(cell, values!, state, op) : object!.step(state, op);
       if (newState >= 0) {
         const h1 = bitsH1 ^ z1[op]!;
         const h2 = bitsH2 ^ z2[op]!;
@@ -220,7 +248,7 @@ export function search(p: Partition, values: ValueTable, limits: SearchLimits): 
  * concurrent: the checker never blames a history on a tie of the clock. Remaining ties are broken
  * by operation index, so the order (and the step count) is deterministic.
  */
-function sortedEvents(p: Partition): Int32Array {
+function sortedEvents(p: Timeline): Int32Array {
   const n = p.size;
   const nodes = new Int32Array(2 * n);
   for (let k = 0; k < 2 * n; k++) nodes[k] = k;
