@@ -23,7 +23,7 @@ import {
 } from './history.ts';
 import { search, type SearchResult } from './wgl.ts';
 import { ValueTable } from './values.ts';
-import { compilePartition } from './compile.ts';
+import { StateTable, compilePartition } from './compile.ts';
 import { constrainsNothing } from './spec.ts';
 import { explainPartition } from './explain.ts';
 
@@ -119,7 +119,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       verdicts.set(part, { verdict: 'unknown', steps: 0 });
       continue;
     }
-    const result = search(compilePartition(history, part.indices, part.values), {
+    const result = search(compilePartition(history, part.indices, part), {
       maxSteps: remaining,
       ...(deadlineReached === undefined ? {} : { deadlineReached }),
     });
@@ -166,6 +166,7 @@ export interface PartitionInput {
   readonly indices: readonly number[];
   /** Shared by every search over this key (the explanation reruns the search many times). */
   readonly values: ValueTable;
+  readonly states: StateTable;
 }
 
 /**
@@ -184,7 +185,7 @@ export function partitionHistory(history: History): PartitionInput[] {
     if (list === undefined) byKey.set(key, [i]);
     else list.push(i);
   });
-  return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable() }));
+  return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable(), states: new StateTable() }));
 }
 
 function verdictOf(result: SearchResult): Verdict {

@@ -5,6 +5,9 @@
  *
  * Operations in `uncertain` are weakened (the explanation's "left undecided"): they keep only their
  * call, and may take effect at any time after it, or never, with any output.
+ *
+ * The tables (value ids, interned states and their transitions) belong to the partition, not to
+ * one compilation: the explanation reruns the search on it many times, and they stay valid.
  */
 import { assertNever, type CellOperation, type History, type Operation } from './history.ts';
 import { IMPOSSIBLE, multiRegisterSpec, mutexSpec, queueSpec, setSpec, weaken, type Spec } from './spec.ts';
@@ -24,20 +27,25 @@ import {
   type StepModel,
 } from './wgl.ts';
 
+export interface SearchTables {
+  readonly values: ValueTable;
+  readonly states: StateTable;
+}
+
 /** The chosen operations (indices into history.operations) as one partition for the search. */
-export function compilePartition(history: History, indices: readonly number[], values: ValueTable, uncertain?: ReadonlySet<number>): Partition {
+export function compilePartition(history: History, indices: readonly number[], tables: SearchTables, uncertain?: ReadonlySet<number>): Partition {
   switch (history.model) {
     case 'register':
     case 'kv':
-      return compileCell(history.operations, indices, values, uncertain);
+      return compileCell(history.operations, indices, tables.values, uncertain);
     case 'mutex':
-      return compileObject(mutexSpec, history.operations, indices, uncertain);
+      return compileObject(mutexSpec, history.operations, indices, tables.states, uncertain);
     case 'multi-register':
-      return compileObject(multiRegisterSpec, history.operations, indices, uncertain);
+      return compileObject(multiRegisterSpec, history.operations, indices, tables.states, uncertain);
     case 'set':
-      return compileObject(setSpec, history.operations, indices, uncertain);
+      return compileObject(setSpec, history.operations, indices, tables.states, uncertain);
     case 'fifo-queue':
-      return compileObject(queueSpec, history.operations, indices, uncertain);
+      return compileObject(queueSpec, history.operations, indices, tables.states, uncertain);
     default:
       return assertNever(history, 'history');
   }
@@ -89,70 +97,74 @@ function compileCell(operations: readonly CellOperation[], indices: readonly num
   return p;
 }
 
-function compileObject<S, O extends Operation>(spec: Spec<S, O>, operations: readonly O[], indices: readonly number[], uncertain?: ReadonlySet<number>): ObjectPartition {
+function compileObject<S, O extends Operation>(
+  spec: Spec<S, O>,
+  operations: readonly O[],
+  indices: readonly number[],
+  states: StateTable,
+  uncertain?: ReadonlySet<number>,
+): ObjectPartition {
   const size = indices.length;
   const call = new Float64Array(size);
   const ret = new Float64Array(size);
+  const keys = new Int32Array(size);
   const ops: O[] = [];
   for (let k = 0; k < size; k++) {
     const i = indices[k]!;
     const o = operationAt(operations, i);
-    const weakened = uncertain?.has(i) === true ? weaken(o) : o;
+    const weak = uncertain?.has(i) === true;
+    const weakened = weak ? weaken(o) : o;
     call[k] = o.call;
     ret[k] = weakened.return ?? Infinity;
+    // The operation as the transition cache knows it: the same history operation, weakened or not.
+    keys[k] = 2 * i + (weak ? 1 : 0);
     ops.push(weakened);
   }
-  return { shape: 'object', size, call, ret, model: new InternedModel(spec, ops) };
+  return { shape: 'object', size, call, ret, model: new InternedModel(spec, states, ops, keys) };
 }
 
 /**
- * A specification over state ids: each distinct state gets an id (the initial one 0) by its key,
- * and each (state, operation) pair is stepped once, then answered from a cache. The search meets
- * the same pairs over and over (that is what its visited set prunes after the step), so the
- * specification's plain code runs rarely.
+ * A partition's states by id (the initial one 0) and its transitions: each (state, operation) pair
+ * is stepped once by the specification, then answered from the cache. The search meets the same
+ * pairs over and over (its visited set prunes after the step), and so do the explanation's reruns,
+ * so the specification's plain code runs rarely. One table serves one model's partition only.
  */
-export class InternedModel<S, O> implements StepModel {
-  private readonly states: S[] = [];
-  private readonly ids = new Map<string, number>();
-  /** (state, operation) -> next state + 1, or 0 when the operation cannot happen there. */
-  private readonly transitions = new IntPairMap();
+export class StateTable {
+  readonly states: unknown[] = [];
+  readonly ids = new Map<string, number>();
+  /** (state, operation key) -> next state + 1, or 0 when the operation cannot happen there. */
+  readonly transitions = new IntPairMap();
+}
 
+class InternedModel<S, O> implements StepModel {
   constructor(
     private readonly spec: Spec<S, O>,
+    private readonly table: StateTable,
     private readonly ops: readonly O[],
+    private readonly keys: Int32Array,
   ) {
     const initial = this.intern(spec.initial);
     if (initial !== INITIAL_STATE) throw new Error(`the initial state got id ${initial}`);
   }
 
   step(state: number, op: number): number {
-    const known = this.transitions.get(state, op);
+    const key = this.keys[op]!;
+    const known = this.table.transitions.get(state, key);
     if (known !== -1) return known - 1;
-    const next = this.spec.step(this.stateOf(state), this.operationOf(op));
+    // The table holds this partition's states only, all of this spec's type.
+    const next = this.spec.step(this.table.states[state] as S, this.ops[op]!);
     const id = next === IMPOSSIBLE ? -1 : this.intern(next);
-    this.transitions.set(state, op, id + 1);
+    this.table.transitions.set(state, key, id + 1);
     return id;
-  }
-
-  /** The state an id stands for. */
-  stateOf(id: number): S {
-    if (id < 0 || id >= this.states.length) throw new RangeError(`no state with id ${id}`);
-    return this.states[id]!;
-  }
-
-  private operationOf(op: number): O {
-    const o = this.ops[op];
-    if (o === undefined) throw new RangeError(`no operation ${op}`);
-    return o;
   }
 
   private intern(state: S): number {
     const key = this.spec.key(state);
-    const known = this.ids.get(key);
+    const known = this.table.ids.get(key);
     if (known !== undefined) return known;
-    this.states.push(state);
-    this.ids.set(key, this.states.length - 1);
-    return this.states.length - 1;
+    this.table.states.push(state);
+    this.table.ids.set(key, this.table.states.length - 1);
+    return this.table.states.length - 1;
   }
 }
 

@@ -46,7 +46,10 @@ export function explainPartition(
   const byCall = (a: number, b: number): number => operations[a]!.call - operations[b]!.call || a - b;
   /** Operations that changed nothing: weakened, they go. */
   const isRead = (i: number) => changesNothing(operations[i]!);
-  const all = [...part.indices].sort(byCall);
+  // An operation that never returned is weak already (its outcome is unknown): a possibility from
+  // the start, never strong, so that no search spends time on it where it cannot help.
+  const all = part.indices.filter((i) => operations[i]!.return !== null).sort(byCall);
+  const unreturned = part.indices.filter((i) => operations[i]!.return === null);
   let strong: number[] = all;
   let possible: number[] = [];
 
@@ -56,7 +59,7 @@ export function explainPartition(
     if (s.length === 0) return 'passes';
     const indices = [...s, ...p];
     const limits: SearchLimits = { maxSteps: budget.remaining, ...(deadlineReached === undefined ? {} : { deadlineReached }) };
-    const result = search(compilePartition(history, indices, part.values, new Set(p)), limits);
+    const result = search(compilePartition(history, indices, part, new Set(p)), limits);
     budget.remaining -= result.steps;
     switch (result.outcome) {
       case 'not-linearizable':
@@ -80,13 +83,13 @@ export function explainPartition(
   while (hi - lo > 1) {
     const mid = (lo + hi) >>> 1;
     const s = all.slice(0, mid);
-    const verdict = attempt(s, relevant(s, weakened(all.slice(mid))));
+    const verdict = attempt(s, relevant(s, [...unreturned, ...weakened(all.slice(mid))]));
     if (verdict === null) break;
     if (verdict === 'fails') hi = mid;
     else lo = mid;
   }
   strong = all.slice(0, hi);
-  possible = relevant(strong, weakened(all.slice(hi)));
+  possible = relevant(strong, [...unreturned, ...weakened(all.slice(hi))]);
 
   // 2. Weakening the strong operations, those that changed nothing first: while a failed cas is
   // strong, every possible write before it may be the one that made it fail, and searches grow.
@@ -150,10 +153,14 @@ function helpers(history: History, strong: readonly number[], possible: readonly
 }
 
 /**
- * The other models, where nothing compares and swaps:
+ * The other models, where nothing compares and swaps. What a strong operation observed (a set's
+ * element, a dequeued element, a [key, value] a txn read) can only be produced by a possible
+ * operation called before that observation returned:
  * - mutex: any acquire or release may help;
  * - set: an add helps only if a strong read listed its element; another element stays in the set
- *   and fails every strong read after it;
+ *   and fails every strong read after it. Of the adds of one element, only the earliest called
+ *   helps, and only if called before every strong add of it: wherever a later one is placed, the
+ *   earlier one (or the strong one, moved there) can take effect instead;
  * - fifo-queue: an enqueue helps only if a strong dequeue took its element; another element only
  *   stands in the way (and a possible dequeue that takes it can go with it). Any possible dequeue
  *   may help, taking an element out of the way;
@@ -162,23 +169,35 @@ function helpers(history: History, strong: readonly number[], possible: readonly
  */
 function objectHelpers(operations: readonly Operation[], strong: readonly number[], possible: readonly number[]): number[] {
   const lastReturn = strong.reduce((t, i) => Math.max(t, operations[i]!.return ?? Infinity), -Infinity);
-  // Elements (set, queue) or [key, value] pairs (multi-register) that strong operations observed.
-  const seen = new Set<string>();
+  // Elements (set, queue) or [key, value] pairs (multi-register) that strong operations observed,
+  // each with the last return of an operation that observed it; and when a strong add was called.
+  const observedUntil = new Map<string, number>();
+  const strongAddCall = new Map<string, number>();
+  const observe = (thing: string, until: number) => observedUntil.set(thing, Math.max(observedUntil.get(thing) ?? -Infinity, until));
   for (const i of strong) {
     const o = operations[i]!;
-    if (o.op === 'read' && Array.isArray(o.output)) for (const e of o.output as readonly string[]) seen.add(e);
-    if (o.op === 'dequeue' && typeof o.output === 'string') seen.add(o.output);
-    if (o.op === 'txn') for (const m of o.value) if (m[0] === 'read' && m.length === 3) seen.add(JSON.stringify([m[1], m[2]]));
+    const until = o.return ?? Infinity;
+    if (o.op === 'read' && Array.isArray(o.output)) for (const e of o.output as readonly string[]) observe(e, until);
+    if (o.op === 'dequeue' && typeof o.output === 'string') observe(o.output, until);
+    if (o.op === 'txn') for (const m of o.value) if (m[0] === 'read' && m.length === 3) observe(JSON.stringify([m[1], m[2]]), until);
+    if (o.op === 'add') strongAddCall.set(o.value, Math.min(strongAddCall.get(o.value) ?? Infinity, o.call));
   }
-  return possible.filter((i) => {
+  const helps = (thing: string, call: number) => call <= (observedUntil.get(thing) ?? -Infinity);
+  const earliestAdd = new Map<string, number>();
+  const kept = possible.filter((i) => {
     const o = operations[i]!;
     if (o.call > lastReturn) return false;
     switch (o.op) {
-      case 'add':
+      case 'add': {
+        if (!helps(o.value, o.call) || o.call >= (strongAddCall.get(o.value) ?? Infinity)) return false;
+        const other = earliestAdd.get(o.value);
+        if (other === undefined || o.call < operations[other]!.call) earliestAdd.set(o.value, i);
+        return true;
+      }
       case 'enqueue':
-        return seen.has(o.value);
+        return helps(o.value, o.call);
       case 'txn':
-        return o.value.some((m) => m[0] === 'write' && seen.has(JSON.stringify([m[1], m[2]])));
+        return o.value.some((m) => m[0] === 'write' && helps(JSON.stringify([m[1], m[2]]), o.call));
       case 'acquire':
       case 'release':
       case 'dequeue':
@@ -194,6 +213,10 @@ function objectHelpers(operations: readonly Operation[], strong: readonly number
       default:
         return assertNever(o, 'operation');
     }
+  });
+  return kept.filter((i) => {
+    const o = operations[i]!;
+    return o.op !== 'add' || earliestAdd.get(o.value) === i;
   });
 }
 

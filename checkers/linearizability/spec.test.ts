@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KvOperation, MultiRegisterOperation, MutexOperation, QueueOperation, RegisterOperation, SetOperation } from './history.ts';
-import { compilePartition } from './compile.ts';
+import { StateTable, compilePartition } from './compile.ts';
 import { IMPOSSIBLE, changesNothing, kvKeySpec, multiRegisterSpec, mutexSpec, queueSpec, registerSpec, setSpec, weaken, type Spec } from './spec.ts';
 import { NULL_ID, ValueTable } from './values.ts';
 import { stepCell, type CellPartition } from './wgl.ts';
@@ -159,7 +159,7 @@ describe("the search's compiled cell step (wgl.ts stepCell)", () => {
           id = values.append(id, values.intern(s));
           expected = (expected ?? '') + s;
         }
-        const p = compilePartition({ model: 'kv', operations: [op] }, [0], values) as CellPartition;
+        const p = compilePartition({ model: 'kv', operations: [op] }, [0], { values, states: new StateTable() }) as CellPartition;
         const next = stepCell(p, values, id, 0);
         const want = kvKeySpec.step(expected, op);
         expect(next === -1 ? 'impossible' : values.get(next)).toEqual(want === IMPOSSIBLE ? 'impossible' : want);
