@@ -3,7 +3,11 @@
  *
  * P-compositionality (Herlihy & Wing): a kv history is linearizable iff each key's sub-history is,
  * so each key is searched alone, smallest first (a small failing key then answers quickly even
- * when a big key would take long). A register history is one partition.
+ * when a big key would take long). A history of any other model is one partition.
+ *
+ * A register or kv key whose writes are unique (no cas, no append) is decided first by the
+ * polynomial check of unique-writes.ts, with the search's verdict and no search; the search
+ * takes the rest.
  *
  * Limits: `budget` caps the search steps of the whole check and is deterministic, so the simulator
  * can use it and still replay bit for bit; `timeoutMs` is a wall-clock cap for the CLI. When a cap
@@ -26,6 +30,7 @@ import { ValueTable } from './values.ts';
 import { StateTable, compilePartition } from './compile.ts';
 import { constrainsNothing } from './spec.ts';
 import { explainPartition } from './explain.ts';
+import { decideUniqueWrites, type FastVerdict } from './unique-writes.ts';
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
 
@@ -45,7 +50,15 @@ export interface CheckOptions {
   readonly allKeys?: boolean;
   /** Milliseconds, read only when `timeoutMs` is set. Default: `performance.now`. */
   readonly clock?: () => number;
+  /**
+   * Decide a register or kv key whose writes are unique without a search (unique-writes.ts).
+   * Default: true. false searches every key, for comparison.
+   */
+  readonly fastPath?: boolean;
 }
+
+/** How a partition got its verdict: the unique-writes check, the search, or neither (skipped, out of budget). */
+export type DecidedBy = 'unique-writes' | 'search' | null;
 
 /** 'skipped': not searched, because another key had already settled the verdict. */
 export type KeyVerdict = Verdict | 'skipped';
@@ -56,6 +69,7 @@ export interface KeyResult {
   /** Operations of this key that the search considered (reads that never returned are dropped: they constrain nothing). */
   readonly operations: number;
   readonly steps: number;
+  readonly decidedBy: DecidedBy;
 }
 
 export interface FailingSubset {
@@ -84,6 +98,8 @@ export interface CheckResult {
   readonly verdict: Verdict;
   /** Search steps spent on the verdict (not counting the explanation). */
   readonly steps: number;
+  /** How many partitions (kv keys; else the one) each way decided. */
+  readonly decidedBy: { readonly uniqueWrites: number; readonly search: number };
   /** kv histories only: one entry per key, sorted by key. */
   readonly perKey?: readonly KeyResult[];
   /** Present when the verdict is 'not-linearizable' and `explain` is on. */
@@ -109,14 +125,21 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
   let steps = 0;
   let exhausted: CheckResult['exhausted'];
   let failed = false;
-  const verdicts = new Map<PartitionInput, { verdict: KeyVerdict; steps: number }>();
+  const verdicts = new Map<PartitionInput, { verdict: KeyVerdict; steps: number; decidedBy: DecidedBy }>();
   for (const part of order) {
     if (failed && options.allKeys !== true) {
-      verdicts.set(part, { verdict: 'skipped', steps: 0 });
+      verdicts.set(part, { verdict: 'skipped', steps: 0, decidedBy: null });
+      continue;
+    }
+    // No steps, so it decides even after the search's budget ran out.
+    const fast = options.fastPath === false ? 'undecided' : decideWithoutSearch(history, part);
+    if (fast !== 'undecided') {
+      verdicts.set(part, { verdict: fast, steps: 0, decidedBy: 'unique-writes' });
+      if (fast === 'not-linearizable') failed = true;
       continue;
     }
     if (exhausted !== undefined) {
-      verdicts.set(part, { verdict: 'unknown', steps: 0 });
+      verdicts.set(part, { verdict: 'unknown', steps: 0, decidedBy: null });
       continue;
     }
     const result = search(compilePartition(history, part.indices, part), {
@@ -125,7 +148,7 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     });
     steps += result.steps;
     remaining -= result.steps;
-    verdicts.set(part, { verdict: verdictOf(result), steps: result.steps });
+    verdicts.set(part, { verdict: verdictOf(result), steps: result.steps, decidedBy: result.outcome === 'exhausted' ? null : 'search' });
     if (result.outcome === 'not-linearizable') failed = true;
     if (result.outcome === 'exhausted') exhausted = exhaustedReason(result.reason);
   }
@@ -137,8 +160,8 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       ? [...partitions]
           .sort((a, b) => compareKeys(a.key, b.key))
           .map((part): KeyResult => {
-            const v = verdicts.get(part) ?? { verdict: 'unknown', steps: 0 };
-            return { key: part.key ?? '', verdict: v.verdict, operations: part.indices.length, steps: v.steps };
+            const v = verdicts.get(part) ?? { verdict: 'unknown', steps: 0, decidedBy: null };
+            return { key: part.key ?? '', verdict: v.verdict, operations: part.indices.length, steps: v.steps, decidedBy: v.decidedBy };
           })
       : undefined;
 
@@ -151,9 +174,11 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       .map((part) => explainPartition(history, part, budget, deadlineReached));
     explanation = { failures, text: explanationText(history, failures) };
   }
+  const decided = [...verdicts.values()].map((v) => v.decidedBy);
   return {
     verdict,
     steps,
+    decidedBy: { uniqueWrites: decided.filter((d) => d === 'unique-writes').length, search: decided.filter((d) => d === 'search').length },
     ...(perKey === undefined ? {} : { perKey }),
     ...(explanation === undefined ? {} : { explanation }),
     ...(verdict === 'unknown' && exhausted !== undefined ? { exhausted } : {}),
@@ -186,6 +211,21 @@ export function partitionHistory(history: History): PartitionInput[] {
     else list.push(i);
   });
   return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable(), states: new StateTable() }));
+}
+
+function decideWithoutSearch(history: History, part: PartitionInput): FastVerdict {
+  switch (history.model) {
+    case 'register':
+    case 'kv':
+      return decideUniqueWrites(history.operations, part.indices);
+    case 'mutex':
+    case 'multi-register':
+    case 'set':
+    case 'fifo-queue':
+      return 'undecided';
+    default:
+      return assertNever(history, 'history');
+  }
 }
 
 function verdictOf(result: SearchResult): Verdict {
