@@ -25,7 +25,7 @@
  * Ties follow the search's convention: A precedes B only when A returned strictly before B was
  * called. The verdict is the search's exactly; a property test holds the two to each other.
  */
-import type { CellOperation, KvOperation, RegisterOperation } from './history.ts';
+import { assertNever, type CellOperation, type KvOperation, type RegisterOperation } from './history.ts';
 
 type Read = Extract<RegisterOperation | KvOperation, { op: 'read' | 'get' }>;
 type Write = Extract<RegisterOperation | KvOperation, { op: 'write' | 'put' }>;
@@ -59,6 +59,8 @@ export function decideUniqueWrites(operations: readonly CellOperation[], indices
       case 'cas':
       case 'append':
         return 'undecided';
+      default:
+        return assertNever(o, 'operation');
     }
   }
 

@@ -34,8 +34,6 @@ import { DominanceLists, VisitedSet } from './visited.ts';
 // Bound once: a loader that compiles imports to live-binding getters would pay for one per hash.
 const fmix32 = importedFmix32;
 
-export { NULL_ID, ValueTable } from './values.ts';
-
 /** Every model's initial state has id 0 (for the cell model, NULL_ID: never written). */
 export const INITIAL_STATE = 0;
 
