@@ -52,5 +52,7 @@ export const stemedbMutants: readonly Mutant[] = [
     find: 'next.owner === range.owner &&',
     replace: '',
     mistake: 'the maintenance plan merges adjacent small ranges without checking that one node owns both',
+    equivalent:
+      'no run executes it: planRangeMaintenance (like splitRange, mergeRanges and routeKey of ranges.ts) is called only by core/hashing/ranges.test.ts; the stemedb node splits and merges ranges itself (node.ts maintain), and scenarios/stemedb.ts takes only SPLIT_THRESHOLD_BYTES and MERGE_THRESHOLD_BYTES from core/hashing. The battery runs the stemedb and isr scenarios only because relevant.ts follows the re-export in core/hashing/index.ts',
   },
 ];
