@@ -4,5 +4,9 @@
  */
 import type { Mutant } from '../types.ts';
 import { failoverMutants } from './failover.ts';
+import { fencingMutants } from './fencing.ts';
+import { integrityMutants } from './integrity.ts';
+import { isrMutants } from './isr.ts';
+import { stemedbMutants } from './stemedb.ts';
 
-export const zoo: readonly Mutant[] = [...failoverMutants];
+export const zoo: readonly Mutant[] = [...failoverMutants, ...isrMutants, ...integrityMutants, ...fencingMutants, ...stemedbMutants];
