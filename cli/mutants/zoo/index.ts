@@ -3,6 +3,8 @@
  * it breaks; `npm run mutants -- --list` shows them all.
  */
 import type { Mutant } from '../types.ts';
+import { clusterMutants } from './cluster.ts';
 import { failoverMutants } from './failover.ts';
+import { migrationMutants } from './migration.ts';
 
-export const zoo: readonly Mutant[] = [...failoverMutants];
+export const zoo: readonly Mutant[] = [...failoverMutants, ...clusterMutants, ...migrationMutants];
