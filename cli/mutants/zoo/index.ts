@@ -4,5 +4,6 @@
  */
 import type { Mutant } from '../types.ts';
 import { failoverMutants } from './failover.ts';
+import { raftMutants } from './raft.ts';
 
-export const zoo: readonly Mutant[] = [...failoverMutants];
+export const zoo: readonly Mutant[] = [...failoverMutants, ...raftMutants];
