@@ -9,6 +9,16 @@ import { fencingMutants } from './fencing.ts';
 import { integrityMutants } from './integrity.ts';
 import { isrMutants } from './isr.ts';
 import { migrationMutants } from './migration.ts';
+import { raftMutants } from './raft.ts';
 import { stemedbMutants } from './stemedb.ts';
 
-export const zoo: readonly Mutant[] = [...failoverMutants, ...clusterMutants, ...migrationMutants, ...isrMutants, ...integrityMutants, ...fencingMutants, ...stemedbMutants];
+export const zoo: readonly Mutant[] = [
+  ...failoverMutants,
+  ...clusterMutants,
+  ...migrationMutants,
+  ...raftMutants,
+  ...isrMutants,
+  ...integrityMutants,
+  ...fencingMutants,
+  ...stemedbMutants,
+];
