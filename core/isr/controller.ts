@@ -23,9 +23,9 @@ import { createRaftProtocol, type RaftProtocol, type RaftTimer } from '../raft/n
 import type { RaftCommand, RaftMessage, RaftObservation, RaftReply, RaftState } from '../raft/types.ts';
 import type { Assign } from './assignment.ts';
 import { resolveIsrOptions } from './config.ts';
-import type { SwimObservation, SwimState } from '../swim/node.ts';
+import type { SwimCommand, SwimObservation, SwimState, SwimTimer } from '../swim/node.ts';
 import { decide, type AlterRequest, type BrokerMember, type HeardBroker } from './decide.ts';
-import { createSwimMember, isSwimTimer, memberStatus, stepSwim, type MemberEventObservation } from './membership.ts';
+import { memberEvents, memberStatus, swimMember, type MemberEventObservation } from './membership.ts';
 import { metadataStateMachine } from './metadata.ts';
 import type { ControllerObservation, IsrConfig, IsrMessage, IsrOptions, MetadataCommand, MetadataImage, MetadataQuery, MetadataResult, MetadataRecord } from './types.ts';
 
@@ -87,8 +87,8 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
   const raft: RaftProtocol<MetadataImage, MetadataCommand, MetadataQuery, MetadataResult> = createRaftProtocol(metadataStateMachine, {
     voters: opts.controllers,
   });
-  const member = createSwimMember(opts);
-  const universe = member.config.universe;
+  const { member, config: swimConfig } = swimMember<IsrMessage | MetaRaftMessage, ControllerObservation | RaftObservation>(opts);
+  const universe = swimConfig.universe;
 
   const fresh = (r: MetaRaftState, sw: SwimState, nowMs: number): ControllerState => ({
     raft: r,
@@ -117,10 +117,10 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
   }
 
   /** SWIM's step; its membership news about brokers is looked at now. */
-  function swimStep(s: ControllerState, input: Input<Uint8Array, never>, env: Env, fx: Fx[]): void {
-    const r = stepSwim(member.protocol, s.swim, input, env, fx);
+  function swimStep(s: ControllerState, input: Input<Uint8Array, SwimCommand, SwimTimer>, env: Env, fx: Fx[]): void {
+    const r = member.step(s.swim, input, env, fx);
     s.swim = r.state;
-    for (const e of r.events) onMemberEvent(s, e);
+    for (const e of memberEvents(r.observations)) onMemberEvent(s, e);
   }
 
   function onMemberEvent(s: ControllerState, e: MemberEventObservation): void {
@@ -292,23 +292,23 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
 
   return {
     name: 'isr-controller',
-    init: (self, env) => fresh(raft.init(self, env), member.protocol.init(self, env), env.nowMs),
+    init: (self, env) => fresh(raft.init(self, env), member.init(self, env), env.nowMs),
     step(state: ControllerState, input: Input<ControllerMessage, ControllerCommand>, env: Env): StepResult<ControllerState, ControllerMessage, ControllerReply, ControllerObs> {
       const fx: Fx[] = [];
       let s = state;
       switch (input.type) {
         case 'start':
-          s = fresh(raft.init(env.self, env), member.protocol.init(env.self, env), env.nowMs);
+          s = fresh(raft.init(env.self, env), member.init(env.self, env), env.nowMs);
           raftStep(s, input, env, fx);
-          swimStep(s, input, env, fx);
+          swimStep(s, member.start(input.durable), env, fx);
           fx.push({ type: 'setTimer', timer: CONTROLLER_TIMER, afterMs: opts.controllerTickMs });
           break;
         case 'timer':
           if (input.timer === CONTROLLER_TIMER) {
             s.dirty = true; // the unknown-member fallback and preferred leaders move with time alone
             fx.push({ type: 'setTimer', timer: CONTROLLER_TIMER, afterMs: opts.controllerTickMs });
-          } else if (isSwimTimer(input.timer)) {
-            swimStep(s, input, env, fx);
+          } else if (member.owns(input.timer)) {
+            swimStep(s, { type: 'timer', timer: member.timer(input.timer) }, env, fx);
           } else {
             raftStep(s, input, env, fx);
           }
