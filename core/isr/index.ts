@@ -20,7 +20,7 @@ export { decide, type DecideInput, type Decision, type HeardBroker, type BrokerM
 export { isrSwimConfig, swimMember, memberEvents, memberStatus, SWIM_TIMER_PREFIX, SWIM_FILE, type SwimProtocol, type SwimMember, type IsrSwimTimer, type MemberEventObservation } from './membership.ts';
 export { buildEpochCache, noteAppend, truncateEpochCache, latestEpoch, endOffsetForEpoch, divergence, type EpochEntry } from './epochs.ts';
 export { BROKER_FILE, HW_FILE, logFile, logRecord, parseLogRecord, recoverBroker } from './storage.ts';
-export { createControllerProtocol, CONTROLLER_TIMER, type ControllerState, type ControllerProtocol, type ControllerMessage } from './controller.ts';
+export { createControllerProtocol, CONTROLLER_TIMER, type ControllerState, type ControllerProtocol, type ControllerMessage, type ControllerTimer, type ControllerTimers } from './controller.ts';
 export { createBrokerProtocol, REGISTRATION_TIMER, TICK_TIMER, CHECKPOINT_TIMER, type BrokerProtocol, type BrokerTimer, type BrokerTimers } from './broker.ts';
 export {
   createProducerProtocol,
