@@ -1,6 +1,6 @@
 /**
  * SWIM inside a broker or a controller: every server of an ISR cluster runs a core/swim member,
- * nested into its own step function (core/contract/nest.ts). The host
+ * nested into its own step function (core/swim/nested.ts, core/contract/nest.ts). The host
  *
  * - routes `Uint8Array` messages (SWIM's sealed datagrams) to the member and everything else to
  *   its own logic (ISR's messages are plain objects, never bytes);
@@ -14,34 +14,22 @@
  * The host reads what it needs from the membership events (`{ type: 'member', event, subject }`)
  * that come back, and the statuses from the member's view (`memberStatus`).
  */
-import type { NodeId, Protocol } from '../contract/protocol.ts';
-import { nest, type Nested, type PrefixedTimer } from '../contract/nest.ts';
-import {
-  entryStatus,
-  isSwimTimer,
-  swim,
-  swimConfig,
-  type MemberStatus,
-  type SwimCommand,
-  type SwimConfig,
-  type SwimObservation,
-  type SwimReply,
-  type SwimState,
-  type SwimTimer,
-} from '../swim/node.ts';
+import type { NodeId } from '../contract/protocol.ts';
+import type { PrefixedTimer } from '../contract/nest.ts';
+import { entryStatus, swimConfig, type MemberStatus, type SwimConfig, type SwimObservation, type SwimState, type SwimTimer } from '../swim/node.ts';
+import { nestSwim, type NestedSwim } from '../swim/nested.ts';
 import type { IsrOptions } from './types.ts';
 
 export const SWIM_TIMER_PREFIX = 'swim/';
 /** The file core/swim persists its incarnation in; the hosts' own files must be named otherwise. */
 export const SWIM_FILE = 'swim';
 
-export type SwimProtocol = Protocol<SwimState, Uint8Array, SwimCommand, SwimReply, SwimObservation, SwimTimer>;
 export type MemberEventObservation = Extract<SwimObservation, { type: 'member' }>;
 /** A SWIM timer as the host names it. */
 export type IsrSwimTimer = PrefixedTimer<typeof SWIM_TIMER_PREFIX, SwimTimer>;
 
 /** The member nested in a host whose own messages are `M` and observations `O`. */
-export type SwimMember<M, O> = Nested<'swim', SwimState, Uint8Array, SwimCommand, SwimReply, SwimObservation, SwimTimer, Uint8Array | M, SwimObservation | O, typeof SWIM_TIMER_PREFIX>;
+export type SwimMember<M, O> = NestedSwim<M, O, typeof SWIM_TIMER_PREFIX>;
 
 /** An ISR cluster's SWIM group: every controller and broker; seeds are all of them; the controllers and the initial brokers form it at boot. */
 export function isrSwimConfig(opts: IsrOptions): SwimConfig {
@@ -69,15 +57,7 @@ export const SWIM_LEAVE_COMMAND = -2;
 /** The SWIM member of an ISR server, nested under `swim/`, and the configuration it runs. */
 export function swimMember<M, O>(opts: IsrOptions): { member: SwimMember<M, O>; config: SwimConfig } {
   const config = isrSwimConfig(opts);
-  const member = nest(swim(config), {
-    name: 'swim',
-    timerPrefix: SWIM_TIMER_PREFIX,
-    filePrefix: '',
-    isTimer: isSwimTimer,
-    wrap: (message): Uint8Array | M => message,
-    unwrap: (message: Uint8Array | M) => (message instanceof Uint8Array ? message : undefined),
-    surface: (observation): SwimObservation | O => observation,
-  });
+  const member = nestSwim<M, O, typeof SWIM_TIMER_PREFIX>(config, SWIM_TIMER_PREFIX);
   return { member, config };
 }
 

@@ -5,47 +5,36 @@
  * the dead events: a member SWIM declares dead (or left) is dead to the node or gateway until SWIM
  * reports it alive (or joined) again; a suspicion changes nothing yet.
  *
- * The member is nested (core/contract/nest.ts) under the names it had before nesting: SWIM's
+ * The member is nested (core/swim/nested.ts) under the names it had before nesting: SWIM's
  * messages are `Uint8Array`s (authenticated frames), ours are objects; SWIM's timers keep their
  * own names ('tick', 'probe-timeout', 'suspect/...', 'relay/...'), ours start with 'steme/';
  * SWIM's disk file is 'swim'. Its observations pass as they are.
  */
-import { nest, type Nested } from '../contract/nest.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { isSwimTimer, swim, swimConfig, type SwimCommand, type SwimObservation, type SwimReply, type SwimState, type SwimTimer } from '../swim/index.ts';
+import { nestSwim, swimConfig, type NestedSwim, type SwimObservation } from '../swim/index.ts';
 import type { StemeConfig } from './types.ts';
 
 /** Our timers' prefix: SWIM's never start with it. */
 export const TIMER_PREFIX = 'steme/';
 
 /** The member nested in a host whose own messages are `M` and observations `O`. */
-export type SwimMember<M, O> = Nested<'swim', SwimState, Uint8Array, SwimCommand, SwimReply, SwimObservation, SwimTimer, Uint8Array | M, SwimObservation | O, ''>;
+export type SwimMember<M, O> = NestedSwim<M, O, ''>;
 
 /** The SWIM member every actor runs: the universe is every node and gateway, all bootstrapped, all seeds. */
 export function swimMember<M, O>(config: StemeConfig): SwimMember<M, O> {
   const universe = [...config.nodes, ...config.gateways].sort();
-  const protocol = swim(
-    swimConfig({
-      universe,
-      seeds: universe,
-      initialMembers: universe,
-      clusterKey: 'stemedb-cluster',
-      protocolPeriodMs: config.membershipPeriodMs,
-      probeTimeoutMs: Math.max(1, Math.floor(config.membershipPeriodMs / 2)),
-      suspicionMult: 4,
-      reconnectPeriods: 3,
-      pushPullPeriods: 10,
-    }),
-  );
-  return nest(protocol, {
-    name: 'swim',
-    timerPrefix: '',
-    filePrefix: '',
-    isTimer: isSwimTimer,
-    wrap: (message): Uint8Array | M => message,
-    unwrap: (message: Uint8Array | M) => (message instanceof Uint8Array ? message : undefined),
-    surface: (observation): SwimObservation | O => observation,
+  const swim = swimConfig({
+    universe,
+    seeds: universe,
+    initialMembers: universe,
+    clusterKey: 'stemedb-cluster',
+    protocolPeriodMs: config.membershipPeriodMs,
+    probeTimeoutMs: Math.max(1, Math.floor(config.membershipPeriodMs / 2)),
+    suspicionMult: 4,
+    reconnectPeriods: 3,
+    pushPullPeriods: 10,
   });
+  return nestSwim<M, O, ''>(swim, '');
 }
 
 export type DeadEvent = { peer: NodeId; status: 'dead' | 'alive' };
