@@ -3,7 +3,7 @@
  * pure step function. Kafka's replication protocol, as of KIP-101/279 (leader epochs) and
  * KIP-497 (ISR changes through the controller):
  *
- * - Every broker runs a SWIM member (core/swim, composed as membership.ts says): the controllers,
+ * - Every broker runs a SWIM member (core/swim, nested as membership.ts says): the controllers,
  *   members of the same group, learn from it that the broker is alive, dead or gone. A broker
  *   joins SWIM when it joins the cluster (initial brokers are members from boot), and leaves it
  *   once it is decommissioned: after `leave`, when the committed metadata has moved all of its
