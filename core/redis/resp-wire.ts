@@ -38,7 +38,7 @@ function decodeAt(bytes: Uint8Array, offset: number, depth: number): Decoded {
     case '-':
       return { kind: 'reply', reply: { type: 'error', message: text }, next: line.next };
     case ':': {
-      const value = parseLength(text, true);
+      const value = parseInteger(text);
       if (value === null) return { kind: 'invalid', message: `bad integer ${JSON.stringify(text)}` };
       return { kind: 'reply', reply: { type: 'integer', value }, next: line.next };
     }
@@ -83,6 +83,13 @@ function parseLength(text: string, signed: boolean): number | null {
   if (!(signed ? /^-?[0-9]+$/ : /^[0-9]+$/).test(text)) return null;
   const value = Number(text);
   return Number.isSafeInteger(value) ? value : null;
+}
+
+/** An int64 reply; beyond 2^53 the number is the nearest double (as the model's own replies are). */
+function parseInteger(text: string): number | null {
+  if (!/^-?[0-9]{1,19}$/.test(text)) return null;
+  const value = BigInt(text);
+  return value < -(2n ** 63n) || value >= 2n ** 63n ? null : Number(value);
 }
 
 /** The JSON line form of a reply. */
