@@ -28,9 +28,9 @@ function redis(...args: string[]): Promise<{ status: number | null; stdout: stri
   });
 }
 
-/** The model's replies to a script of cli/redis-examples over three-nodes.json. */
-function modelReplies(script: string): string[] {
-  const specs = parseClusterConfig(JSON.parse(readFileSync(join(examples, 'three-nodes.json'), 'utf8')));
+/** The model's replies to a script of cli/redis-examples over a configuration there. */
+function modelReplies(script: string, config = 'three-nodes.json'): string[] {
+  const specs = parseClusterConfig(JSON.parse(readFileSync(join(examples, config), 'utf8')));
   const lines = parseScript(readFileSync(join(examples, script), 'utf8'), script, specs.map((s) => s.address));
   return runScript(newSession(buildCluster(specs)), lines, false).output;
 }
@@ -61,6 +61,16 @@ describe('the model against a real redis-server 7.0.15 cluster, line by line', (
 
   it('edge cases: arity and unknown commands, string replies and errors, CROSSSLOT, MIGRATE refusals (BUSYKEY, MOVED, SELECT, AUTH), TRYAGAIN with ASKING, SETSLOT errors', () => {
     expect(modelReplies('edge-cases.jsonl')).toEqual(realReplies('edge-cases.jsonl', 'edge-cases.redis-7.0.15.jsonl'));
+  });
+
+  it('a cluster with unassigned slots (partial-coverage.json): CLUSTERDOWN unbound before CROSSSLOT, down for served slots, keyless commands run', () => {
+    expect(modelReplies('partial-coverage.jsonl', 'partial-coverage.json')).toEqual(
+      realReplies('partial-coverage.jsonl', 'partial-coverage.redis-7.0.15.jsonl'),
+    );
+  });
+
+  it('a replica (with-replica.json): MOVED to its primary, reads for a READONLY connection, writes still MOVED, WAIT', () => {
+    expect(modelReplies('with-replica.jsonl', 'with-replica.json')).toEqual(realReplies('with-replica.jsonl', 'with-replica.redis-7.0.15.jsonl'));
   });
 });
 

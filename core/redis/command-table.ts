@@ -13,7 +13,7 @@ export type KeyRule =
 
 export type DataCommand =
   | 'get' | 'set' | 'setnx' | 'getset' | 'getdel' | 'del' | 'unlink' | 'exists' | 'incr' | 'decr' | 'incrby' | 'decrby'
-  | 'append' | 'strlen' | 'mget' | 'mset' | 'msetnx' | 'type' | 'ping' | 'echo' | 'dbsize' | 'readonly' | 'readwrite';
+  | 'append' | 'strlen' | 'mget' | 'mset' | 'msetnx' | 'type' | 'ping' | 'echo' | 'dbsize' | 'readonly' | 'readwrite' | 'wait';
 
 /** Commands core/cluster executes (CLUSTER's own table checks its subcommands' arity). */
 export type ClusterLayerCommand = 'cluster' | 'asking' | 'migrate';
@@ -55,6 +55,7 @@ export const DATA_COMMANDS: Readonly<Record<DataCommand, CommandSpec>> = Object.
   dbsize: { arity: 1, write: false, keys: NONE },
   readonly: { arity: 1, write: false, keys: NONE },
   readwrite: { arity: 1, write: false, keys: NONE },
+  wait: { arity: 3, write: false, keys: NONE },
 });
 
 export const CLUSTER_LAYER_COMMANDS: Readonly<Record<ClusterLayerCommand, CommandSpec>> = Object.freeze({

@@ -14,15 +14,15 @@
  */
 import { executeClusterCommand } from '../cluster/commands.ts';
 import { arityError } from '../cluster/command-kit.ts';
-import { type Reply, OK } from '../cluster/resp.ts';
+import { type Reply, OK, errorReply, integerReply } from '../cluster/resp.ts';
 import type { ClusterIntent } from '../cluster/types.ts';
 import { assertNever } from '../contract/assert.ts';
-import type { ClusterState } from '../topology/index.ts';
+import { type ClusterState, myself, replicasOf } from '../topology/index.ts';
 import { arityAllows, commandKeys, lookupCommand } from './command-table.ts';
-import { CLUSTERDOWN, CLUSTERDOWN_UNBOUND, CROSSSLOT, TRYAGAIN, askError, movedError } from './errors.ts';
+import { CLUSTERDOWN, CLUSTERDOWN_UNBOUND, CROSSSLOT, NOT_AN_INTEGER, TRYAGAIN, askError, movedError } from './errors.ts';
 import type { Keyspace } from './keyspace.ts';
 import { type Route, routeQuery } from './routing.ts';
-import { executeData } from './strings.ts';
+import { executeData, parseInt64 } from './strings.ts';
 
 export interface RedisNode {
   /** The node's cluster configuration (nodes.conf): who serves what, what is migrating or importing. */
@@ -90,11 +90,31 @@ export function executeCommand(node: RedisNode, connection: Connection, argv: re
       return answer(OK, { connection: { ...next, readonly: true } });
     case 'readwrite':
       return answer(OK, { connection: { ...next, readonly: false } });
+    case 'wait':
+      return answer(wait(node.cluster, argv));
     default: {
       const done = executeData(looked.name, node.keyspace, argv);
       return answer(done.reply, { node: done.keyspace === node.keyspace ? node : { ...node, keyspace: done.keyspace } });
     }
   }
+}
+
+/**
+ * WAIT numreplicas timeout: replication here is synchronous (cluster.ts), so every replica of this
+ * primary has every write at once; the reply is their number. Checks in waitCommand's order: a
+ * replica refuses, then the count, then the timeout.
+ */
+function wait(cluster: ClusterState, argv: readonly string[]): Reply {
+  if (myself(cluster).role === 'replica') {
+    return errorReply(
+      'WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
+    );
+  }
+  if (parseInt64(argv[1]!) === null) return NOT_AN_INTEGER;
+  const timeout = parseInt64(argv[2]!);
+  if (timeout === null) return errorReply('timeout is not an integer or out of range');
+  if (timeout < 0n) return errorReply('timeout is negative');
+  return integerReply(replicasOf(cluster, cluster.myId).length);
 }
 
 /** clusterRedirectClient's reply for a route that is not "here", or null. */

@@ -20,7 +20,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const utf8 = new TextEncoder();
 
 /** Runs a data command whose arity and routing were checked. READONLY/READWRITE are the caller's. */
-export function executeData(name: Exclude<DataCommand, 'readonly' | 'readwrite'>, keyspace: Keyspace, argv: readonly string[]): Executed {
+export function executeData(name: Exclude<DataCommand, 'readonly' | 'readwrite' | 'wait'>, keyspace: Keyspace, argv: readonly string[]): Executed {
   const same = (reply: Reply): Executed => ({ keyspace, reply });
   const key = argv[1]!;
   switch (name) {
