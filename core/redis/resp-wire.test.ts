@@ -28,6 +28,11 @@ describe('RESP wire form', () => {
     expect(decodeResp(bytes('_\r\n'))).toEqual({ kind: 'reply', reply: { type: 'null' }, next: 3 });
   });
 
+  it('reads int64 replies as the nearest double, as the model holds them', () => {
+    expect(decodeResp(bytes(':9223372036854775807\r\n'))).toEqual({ kind: 'reply', reply: { type: 'integer', value: 2 ** 63 }, next: 22 });
+    expect(decodeResp(bytes(':123456789012345678901\r\n'))).toEqual({ kind: 'invalid', message: 'bad integer "123456789012345678901"' });
+  });
+
   it('says when a reply is cut short, and names a malformed one', () => {
     expect(decodeResp(bytes('$5\r\nhel'))).toEqual({ kind: 'incomplete' });
     expect(decodeResp(bytes('*2\r\n:1\r\n'))).toEqual({ kind: 'incomplete' });
