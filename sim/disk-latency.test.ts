@@ -200,3 +200,34 @@ describe('disk-write latency', () => {
     expect(() => run([], { disk: disk7, directed: { faults: [], commands: [], timers: [], deliveries: [], end: { atMs: 10, order: 0 } } as never })).toThrow(/directed/);
   });
 });
+
+describe('disk-write latency under Raft', () => {
+  it('a vote leaves only once the voter has written it, and the candidate asks only once its own term is on disk', async () => {
+    const { createKvRaftProtocol } = await import('../core/raft/index.ts');
+    const voters = ['n1', 'n2', 'n3'];
+    const protocol = createKvRaftProtocol({ voters, electionTimeoutMinMs: 150, electionTimeoutMaxMs: 300, heartbeatIntervalMs: 50, preVote: false, checkQuorum: false, snapshotEveryEntries: 0 });
+    const world: World = { nodes: voters.map((id) => ({ id, protocol, faultable: true, role: 'server' })), commands: [], checkers: [] };
+    const diskMs = 9;
+    const result = runWorld(config({ durationMs: 1000, disk: { latency: { kind: 'constant', ms: diskMs } } }), world, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: 1_000_000 } });
+    const trace = result.trace;
+    const type = (e: TraceEntry) => (e.detail as { type?: string } | undefined)?.type;
+    const votes = trace.filter((e) => e.kind === 'send' && type(e) === 'requestVoteResponse' && (e.detail as { granted: boolean }).granted);
+    const requests = trace.filter((e) => e.kind === 'send' && type(e) === 'requestVote');
+    expect(votes.length).toBeGreaterThan(0);
+    for (const vote of votes) {
+      // The voter wrote once or twice on the request (its new term, then its vote: two writes in a
+      // row, as LogCabin's stepDown and vote each update the metadata); the vote left when the last completed.
+      const asked = trace.filter((e) => e.kind === 'deliver' && e.node === vote.node && e.peer === vote.peer && type(e) === 'requestVote' && e.t <= vote.t).at(-1)!;
+      const writes = trace.filter((e) => e.kind === 'persist' && e.node === vote.node && e.t > asked.t && e.t <= vote.t);
+      expect(writes.length).toBeGreaterThanOrEqual(1);
+      expect(vote.t - asked.t).toBeCloseTo(writes.length * diskMs, 9);
+      expect(writes.at(-1)!.t).toBe(vote.t);
+    }
+    for (const request of requests) {
+      // The candidate's term and vote for itself are on disk before it asks anyone.
+      expect(trace.some((e) => e.kind === 'persist' && e.node === request.node && e.t === request.t && e.i <= request.i)).toBe(true);
+      const timedOut = trace.filter((e) => e.kind === 'timer' && e.node === request.node && e.t <= request.t).at(-1)!;
+      expect(request.t - timedOut.t).toBeCloseTo(diskMs, 9);
+    }
+  });
+});
