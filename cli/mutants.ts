@@ -17,7 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { scenarios } from '../scenarios/index.ts';
 import { Stream } from '../core/contract/rng.ts';
 import { UsageError, checkOutputFile, isEntry, parseCommandLine, readTextInput, runCommand } from './command.ts';
@@ -177,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.patch !== undefined) {
     for (const flag of ['only', 'shard', 'sample', 'expect', 'write'] as const) if (values[flag] !== undefined) throw new UsageError(`--patch judges one patch: drop --${flag}`);
     readTextInput(values.patch, 'patch');
-    const o = await judge({ id: 'patch', patch: join(process.cwd(), values.patch) }, budgetMs);
+    const o = await judge({ id: 'patch', patch: resolve(process.cwd(), values.patch) }, budgetMs);
     if (values.json) console.log(JSON.stringify(o));
     else if (o.result === null) console.error(`mutants: ${o.error ?? 'the battery could not run'}`);
     else {
