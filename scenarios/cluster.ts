@@ -393,13 +393,27 @@ export const clusterMigrationCrashScenario = scenario(
   ['crash'],
 );
 
+/**
+ * How long a primary must stay out for a failover to be owed: its lease runs out or SWIM declares
+ * it dead (twice the suspicion time, generously), whichever is later, then a first election
+ * (base delay and jitter) and, if that one is refused, a retry. A shorter outage may end with the
+ * old primary back and no promotion, which is correct: failover-happened is checked only beyond it.
+ */
+export function failoverOwedAfterMs(o: ClusterScenarioOptions): number {
+  const t = o.timing ?? CLASSIC_TIMING;
+  const detectMs = 2 * t.swimPeriodMs * t.suspicionMult;
+  const e = ELECTION_DEFAULTS;
+  return Math.max(t.leaseMs, detectMs) + e.baseDelayMs + e.jitterMs + e.retryMs + 500;
+}
+
 function crashConfig(name: string, sync: boolean) {
   return (seed: number, rng: Rng, bug: string | null): RunConfig => {
     const options = drawClusterOptions(rng, { sync, reshards: 1, failover: false });
     const victim = pick(rng, options.shards).primary;
     const at = 2500 + rng.int(2500);
-    const script = `crash ${victim} at ${at}ms; restart ${victim} at ${at + 5000 + rng.int(2000)}ms`;
-    return scriptedConfig(name, seed, bug, { ...options, script, expectFailover: true }, parseFaultScript(script));
+    const downMs = 5000 + rng.int(2000);
+    const script = `crash ${victim} at ${at}ms; restart ${victim} at ${at + downMs}ms`;
+    return scriptedConfig(name, seed, bug, { ...options, script, expectFailover: downMs >= failoverOwedAfterMs(options) }, parseFaultScript(script));
   };
 }
 
@@ -438,8 +452,9 @@ export const clusterPartitionScenario = scenario(
     const minority = [shard.primary, ...(rng.next() < 0.5 && extra.length > 0 ? [pick(rng, extra)] : [])].sort();
     const majority = options.nodes.filter((n) => !minority.includes(n));
     const at = 2500 + rng.int(2000);
-    const script = `partition ${minority.join(',')} | ${majority.join(',')} at ${at}ms until ${at + 5000 + rng.int(2000)}ms`;
-    return scriptedConfig('cluster-partition', seed, bug, { ...options, script, expectFailover: true }, parseFaultScript(script));
+    const outMs = 5000 + rng.int(2000);
+    const script = `partition ${minority.join(',')} | ${majority.join(',')} at ${at}ms until ${at + outMs}ms`;
+    return scriptedConfig('cluster-partition', seed, bug, { ...options, script, expectFailover: outMs >= failoverOwedAfterMs(options) }, parseFaultScript(script));
   },
   ['partition'],
 );
