@@ -6,6 +6,12 @@ import { Worker } from 'node:worker_threads';
 import type { Job, JobResult } from './jobs.ts';
 import type { WorkerRequest, WorkerResponse } from './worker.ts';
 
+/**
+ * The worker's entry: from the repository's sources, worker.mjs registers tsx first (a worker
+ * does not inherit the parent's loader); from the compiled package, worker.js is plain JavaScript.
+ */
+const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './worker.mjs' : './worker.js', import.meta.url);
+
 interface Pending {
   readonly resolve: (r: JobResult) => void;
   readonly reject: (e: Error) => void;
@@ -18,7 +24,7 @@ class PoolWorker {
   busy = 0;
 
   constructor() {
-    this.worker = new Worker(new URL('./worker.mjs', import.meta.url));
+    this.worker = new Worker(workerEntry);
     this.worker.on('message', (m: WorkerResponse) => {
       const p = this.pending.get(m.id);
       if (!p) return;
