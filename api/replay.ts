@@ -7,7 +7,6 @@ import type { RunResult } from '../sim/kernel.ts';
 import type { Report } from '../sim/report.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { runConfig } from '../sim/run.ts';
-import { loadReportScenarios } from '../cli/scenario-source.ts';
 
 export interface ReplayOptions {
   /** The scenario module, when it is no longer where the report says (as `--scenario-file` with `--replay`). */
@@ -27,6 +26,8 @@ export interface ReplayOutcome {
 
 /** Replays a report; a report that cannot be read, or whose scenario cannot be found, throws a one-line `ReportError`. */
 export async function replayReport(path: string, options: ReplayOptions = {}): Promise<ReplayOutcome> {
+  // Loaded here, not at the top: it brings every built-in scenario, which a project's own code never needs.
+  const { loadReportScenarios } = await import('../cli/scenario-source.ts');
   const { report, source } = await loadReportScenarios(path, options.scenarioFile);
   const scenario = source.find(report.config.scenario)!;
   const result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: options.traceTail ?? 400 } });

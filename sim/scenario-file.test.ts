@@ -36,6 +36,14 @@ describe('scenario files', () => {
     expect(b).toBe(a);
   });
 
+  it('say how to load TypeScript in a package that is not "type": "module", when it does not load', async () => {
+    const cjs = mkdtempSync(join(tmpdir(), 'scenario-file-cjs-'));
+    writeFileSync(join(cjs, 'package.json'), '{ "type": "commonjs" }\n');
+    writeFileSync(join(cjs, 'ring.ts'), 'export default {{;\n');
+    const error = await loadScenarioFile('ring.ts', join(cjs, 'ring.ts')).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^scenario file ring\.ts: does not load: .*\(a TypeScript file with ES imports in a package that is not "type": "module": set it in package\.json, or name the file \.mts\)$/);
+  });
+
   it.each([
     ['missing.ts', null, 'scenario file missing.ts: no such file'],
     ['notes.txt', 'hello', 'scenario file notes.txt: not a TypeScript or JavaScript module'],

@@ -13,8 +13,8 @@
  * (no such file, a syntax error, a module that throws, nothing that is a scenario) is one
  * `ScenarioFileError` line naming the file.
  */
-import { existsSync, statSync } from 'node:fs';
-import { extname, isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunConfig, Scenario } from './scenario.ts';
 import { Stream } from '../core/contract/rng.ts';
@@ -83,7 +83,8 @@ async function load(given: string, path: string): Promise<ScenarioFile> {
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
-    return fail(`does not load: ${oneLine(e instanceof Error ? e.message : String(e), 300)}`);
+    const hint = TYPESCRIPT.has(ext) && ext !== '.mts' && !inModulePackage(path) ? ' (a TypeScript file with ES imports in a package that is not "type": "module": set it in package.json, or name the file .mts)' : '';
+    return fail(`does not load: ${oneLine(e instanceof Error ? e.message : String(e), 300)}${hint}`);
   }
   const scenarios = scenariosOf(module, fail);
   const names = new Set<string>();
@@ -92,6 +93,22 @@ async function load(given: string, path: string): Promise<ScenarioFile> {
     names.add(s.name);
   }
   return { given, path, scenarios };
+}
+
+/** Whether the nearest package.json above a file says "type": "module" (how Node and tsx read a `.ts` file's imports). */
+function inModulePackage(path: string): boolean {
+  // Bounded by the path's depth: the walk ends at the root.
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, 'utf8')) as { type?: unknown }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return false;
+  }
 }
 
 /** tsx's loader, registered once for the process (or the worker thread) on the first TypeScript file. */
