@@ -2,8 +2,9 @@
  * `npx tsx bench/validate-linearizability.ts [--timeout SECONDS] [--verbose]`
  *
  * Runs the checker on real Jepsen histories with verdicts that nobody on this project produced:
- * Porcupine's etcd logs and kv files, and Knossos' cas-register files (plus the tiny histories of
- * Knossos' tests), converted with the semantics of the checker each came with (see convert.ts).
+ * Porcupine's etcd logs and kv files, and Knossos' cas-register, multi-register and mutex files
+ * (plus the tiny histories of Knossos' tests), converted with the semantics of the checker each
+ * came with (see convert.ts).
  * Prints, per set, how many verdicts match and the time taken, and every mismatch. Reads
  * ../shared/external beside the project, so it is not part of `npm test`. Exit 0 when all match.
  */
@@ -13,7 +14,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import { checkHistory, type CheckResult } from '../checkers/linearizability/checker.ts';
-import { fromKnossosOps, fromPorcupineEtcdLog, fromPorcupineKvLog } from '../checkers/linearizability/convert.ts';
+import {
+  fromKnossosMultiRegisterOps,
+  fromKnossosMutexOps,
+  fromKnossosOps,
+  fromPorcupineEtcdLog,
+  fromPorcupineKvLog,
+} from '../checkers/linearizability/convert.ts';
 import type { History } from '../checkers/linearizability/history.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,12 +77,24 @@ const knossos = JSON.parse(readFileSync(join(external, 'knossos/verdicts.json'),
 };
 const skipped: string[] = [];
 const initialOf = (v: unknown): string | null => (v === null ? null : String(v));
+const readOps = (file: string): unknown[] => JSON.parse(readFileSync(file, 'utf8')) as unknown[];
 for (const [path, entry] of Object.entries(knossos.files)) {
+  const file = join(external, 'knossos', entry.json);
+  if (entry.model === 'multi-register') {
+    const initial = entry.initial as Record<string, unknown>;
+    cases.push({ set: 'knossos multi-register', name: path, expected: entry.linearizable, load: () => fromKnossosMultiRegisterOps(readOps(file), { initial }) });
+    continue;
+  }
+  if (entry.model === 'mutex') {
+    // Knossos' mutex starts free ("unlocked"), as ours does.
+    if (entry.initial !== 'unlocked') throw new Error(`${path}: a mutex starting ${String(entry.initial)}`);
+    cases.push({ set: 'knossos mutex', name: path, expected: entry.linearizable, load: () => fromKnossosMutexOps(readOps(file)) });
+    continue;
+  }
   if (entry.model !== 'cas-register') {
     skipped.push(`knossos ${path} (model ${entry.model}: not one of ours)`);
     continue;
   }
-  const file = join(external, 'knossos', entry.json);
   cases.push({
     set: 'knossos cas-register',
     name: path,

@@ -29,6 +29,7 @@ import { failingKeyEvidence, type LinearizabilityEvidence } from './linearizabil
 import { entryAt, lastIndex } from '../core/raft/log.ts';
 import type { EntryId, RaftObservation, RaftState } from '../core/raft/types.ts';
 import { checkHistory } from './linearizability/checker.ts';
+import { raftRuleCheckers } from './raft-rules.ts';
 
 type ServerState = RaftState<unknown, unknown, unknown>;
 
@@ -507,5 +508,6 @@ export function raftCheckers(timing: LivenessTiming): InvariantChecker[] {
     ackedEntriesDurable(),
     linearizable(),
     raftLiveness(timing),
+    ...raftRuleCheckers(),
   ];
 }

@@ -22,8 +22,9 @@ const DEFAULT_TIMEOUT_SECONDS = 60;
 const TIMELINE_OPERATIONS = 24;
 
 const USAGE = `usage: ${commandPrefix('check')} FILE [--timeout SECONDS] [--json] [--html OUT.html] [--all-keys]
-  FILE               a history (the README's format; \`${commandPrefix('sim')} --history FILE\` writes one), or a
-                     report of a linearizability violation, whose failing key's history it checks again
+  FILE               a history (the README's format: model register, kv, mutex, multi-register, set or
+                     fifo-queue; \`${commandPrefix('sim')} --history FILE\` writes one), or a report of a
+                     linearizability violation, whose failing key's history it checks again
   --timeout SECONDS  wall-clock budget for the check (default ${DEFAULT_TIMEOUT_SECONDS}; 0 = none); exit 3 when it runs out
   --json             print one JSON object instead of text
   --html OUT.html    also write a standalone HTML timeline
@@ -112,6 +113,11 @@ function printText(file: string, history: History, result: CheckResult, elapsedM
         ? c.red.bold('NOT LINEARIZABLE')
         : c.yellow.bold(`UNKNOWN (${result.exhausted === 'memory' ? 'the search ran out of memory' : 'the time budget ran out'})`);
   console.log(`verdict: ${verdict}  (${result.steps} search steps, ${elapsedMs.toFixed(0)} ms)`);
+  const { uniqueWrites } = result.decidedBy;
+  if (uniqueWrites > 0) {
+    const which = result.perKey === undefined ? 'the register' : `${uniqueWrites} of ${result.perKey.length} keys`;
+    console.log(`unique writes: ${which} decided without a search (every value written once, no cas or append)`);
+  }
   if (result.perKey !== undefined) {
     const count = (v: string): number => result.perKey!.filter((k) => k.verdict === v).length;
     const parts = [
@@ -162,6 +168,7 @@ export function main(argv: string[]): number {
         operations: history.operations.length,
         verdict: result.verdict,
         steps: result.steps,
+        decidedBy: result.decidedBy,
         elapsedMs: Math.round(elapsedMs),
         ...(result.exhausted === undefined ? {} : { exhausted: result.exhausted }),
         ...(result.perKey === undefined ? {} : { perKey: result.perKey }),

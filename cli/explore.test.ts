@@ -19,11 +19,11 @@ describe('npm run sim -- --explore', () => {
     expect(r.code, r.stderr).toBe(1);
     const data = JSON.parse(r.stdout);
     expect(data).toMatchObject({ mode: 'explore', scenario: 'raft-explore', bug: 'reply-before-persist', exhausted: false, stoppedBy: 'violation' });
-    expect(data.violations[0]).toMatchObject({ invariant: 'acked-entries-durable', depth: 6, faults: { crashes: 1, restarts: 1 } });
-    expect(data.counterexample.path).toHaveLength(6);
+    expect(data.violations[0]).toMatchObject({ invariant: 'elected-by-majority', depth: 3, faults: { crashes: 1 } });
+    expect(data.counterexample.path).toHaveLength(3);
     expect(data.bounds).toMatchObject({ depth: 7, crashes: 1, midStep: true });
     const report = JSON.parse(readFileSync(data.report, 'utf8'));
-    expect(report.origin).toEqual({ kind: 'explore', depth: 6 });
+    expect(report.origin).toEqual({ kind: 'explore', depth: 3 });
     const replay = sim(['--replay', data.report, '--json']);
     expect(replay.code).toBe(1);
     expect(JSON.parse(replay.stdout)).toMatchObject({ sameViolation: true, sameTraceHash: true });
@@ -31,7 +31,7 @@ describe('npm run sim -- --explore', () => {
     const page = join(out, 'page.html');
     const html = run('cli/report.ts', [data.report, '--out', page]);
     expect(html.code, html.stderr).toBe(0);
-    expect(readFileSync(page, 'utf8')).toContain('acked-entries-durable');
+    expect(readFileSync(page, 'utf8')).toContain('elected-by-majority');
     // A broken directed section is refused like any broken report.
     const broken = join(out, 'broken.json');
     writeFileSync(broken, JSON.stringify({ ...report, config: { ...report.config, directed: { ...report.config.directed, end: null } } }));

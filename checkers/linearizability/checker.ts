@@ -3,7 +3,11 @@
  *
  * P-compositionality (Herlihy & Wing): a kv history is linearizable iff each key's sub-history is,
  * so each key is searched alone, smallest first (a small failing key then answers quickly even
- * when a big key would take long). A register history is one partition.
+ * when a big key would take long). A history of any other model is one partition.
+ *
+ * A register or kv key whose writes are unique (no cas, no append) is decided first by the
+ * polynomial check of unique-writes.ts, with the search's verdict and no search; the search
+ * takes the rest.
  *
  * Limits: `budget` caps the search steps of the whole check and is deterministic, so the simulator
  * can use it and still replay bit for bit; `timeoutMs` is a wall-clock cap for the CLI. When a cap
@@ -18,24 +22,15 @@ import {
   describeOperation,
   validateHistory,
   type History,
+  type ModelName,
   type Operation,
 } from './history.ts';
-import {
-  APPEND,
-  CAS,
-  CAS_FAILED,
-  CAS_OK,
-  NULL_ID,
-  READ,
-  UNKNOWN_OUTPUT,
-  ValueTable,
-  WRITE,
-  search,
-  type Partition,
-  type SearchLimits,
-  type SearchResult,
-} from './wgl.ts';
+import { search, type SearchResult } from './wgl.ts';
+import { ValueTable } from './values.ts';
+import { StateTable, compilePartition } from './compile.ts';
+import { constrainsNothing } from './spec.ts';
 import { explainPartition } from './explain.ts';
+import { decideUniqueWrites, type FastVerdict } from './unique-writes.ts';
 
 export type Verdict = 'linearizable' | 'not-linearizable' | 'unknown';
 
@@ -55,7 +50,15 @@ export interface CheckOptions {
   readonly allKeys?: boolean;
   /** Milliseconds, read only when `timeoutMs` is set. Default: `performance.now`. */
   readonly clock?: () => number;
+  /**
+   * Decide a register or kv key whose writes are unique without a search (unique-writes.ts).
+   * Default: true. false searches every key, for comparison.
+   */
+  readonly fastPath?: boolean;
 }
+
+/** How a partition got its verdict: the unique-writes check, the search, or neither (skipped, out of budget). */
+export type DecidedBy = 'unique-writes' | 'search' | null;
 
 /** 'skipped': not searched, because another key had already settled the verdict. */
 export type KeyVerdict = Verdict | 'skipped';
@@ -66,10 +69,11 @@ export interface KeyResult {
   /** Operations of this key that the search considered (reads that never returned are dropped: they constrain nothing). */
   readonly operations: number;
   readonly steps: number;
+  readonly decidedBy: DecidedBy;
 }
 
 export interface FailingSubset {
-  /** The kv key, or null for the register. */
+  /** The kv key, or null for a history searched whole (every model but kv). */
   readonly key: string | null;
   /**
    * Indices into `history.operations`, in call order: operations whose outcomes (what they
@@ -94,6 +98,8 @@ export interface CheckResult {
   readonly verdict: Verdict;
   /** Search steps spent on the verdict (not counting the explanation). */
   readonly steps: number;
+  /** How many partitions (kv keys; else the one) each way decided. */
+  readonly decidedBy: { readonly uniqueWrites: number; readonly search: number };
   /** kv histories only: one entry per key, sorted by key. */
   readonly perKey?: readonly KeyResult[];
   /** Present when the verdict is 'not-linearizable' and `explain` is on. */
@@ -119,23 +125,30 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
   let steps = 0;
   let exhausted: CheckResult['exhausted'];
   let failed = false;
-  const verdicts = new Map<PartitionInput, { verdict: KeyVerdict; steps: number }>();
+  const verdicts = new Map<PartitionInput, { verdict: KeyVerdict; steps: number; decidedBy: DecidedBy }>();
   for (const part of order) {
     if (failed && options.allKeys !== true) {
-      verdicts.set(part, { verdict: 'skipped', steps: 0 });
+      verdicts.set(part, { verdict: 'skipped', steps: 0, decidedBy: null });
+      continue;
+    }
+    // No steps, so it decides even after the search's budget ran out.
+    const fast = options.fastPath === false ? 'undecided' : decideWithoutSearch(history, part);
+    if (fast !== 'undecided') {
+      verdicts.set(part, { verdict: fast, steps: 0, decidedBy: 'unique-writes' });
+      if (fast === 'not-linearizable') failed = true;
       continue;
     }
     if (exhausted !== undefined) {
-      verdicts.set(part, { verdict: 'unknown', steps: 0 });
+      verdicts.set(part, { verdict: 'unknown', steps: 0, decidedBy: null });
       continue;
     }
-    const result = search(compilePartition(history.operations, part.indices, part.values), part.values, {
+    const result = search(compilePartition(history, part.indices, part), {
       maxSteps: remaining,
       ...(deadlineReached === undefined ? {} : { deadlineReached }),
     });
     steps += result.steps;
     remaining -= result.steps;
-    verdicts.set(part, { verdict: verdictOf(result), steps: result.steps });
+    verdicts.set(part, { verdict: verdictOf(result), steps: result.steps, decidedBy: result.outcome === 'exhausted' ? null : 'search' });
     if (result.outcome === 'not-linearizable') failed = true;
     if (result.outcome === 'exhausted') exhausted = exhaustedReason(result.reason);
   }
@@ -147,8 +160,8 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
       ? [...partitions]
           .sort((a, b) => compareKeys(a.key, b.key))
           .map((part): KeyResult => {
-            const v = verdicts.get(part) ?? { verdict: 'unknown', steps: 0 };
-            return { key: part.key ?? '', verdict: v.verdict, operations: part.indices.length, steps: v.steps };
+            const v = verdicts.get(part) ?? { verdict: 'unknown', steps: 0, decidedBy: null };
+            return { key: part.key ?? '', verdict: v.verdict, operations: part.indices.length, steps: v.steps, decidedBy: v.decidedBy };
           })
       : undefined;
 
@@ -158,12 +171,14 @@ export function checkHistory(history: History, options: CheckOptions = {}): Chec
     const failures = order
       .filter((part) => verdicts.get(part)?.verdict === 'not-linearizable')
       .sort((a, b) => compareKeys(a.key, b.key))
-      .map((part) => explainPartition(history.operations, part, budget, deadlineReached));
+      .map((part) => explainPartition(history, part, budget, deadlineReached));
     explanation = { failures, text: explanationText(history, failures) };
   }
+  const decided = [...verdicts.values()].map((v) => v.decidedBy);
   return {
     verdict,
     steps,
+    decidedBy: { uniqueWrites: decided.filter((d) => d === 'unique-writes').length, search: decided.filter((d) => d === 'search').length },
     ...(perKey === undefined ? {} : { perKey }),
     ...(explanation === undefined ? {} : { explanation }),
     ...(verdict === 'unknown' && exhausted !== undefined ? { exhausted } : {}),
@@ -176,70 +191,41 @@ export interface PartitionInput {
   readonly indices: readonly number[];
   /** Shared by every search over this key (the explanation reruns the search many times). */
   readonly values: ValueTable;
+  readonly states: StateTable;
 }
 
-/** Splits by key (kv) or not at all (register), leaving out reads that never returned. */
+/**
+ * Splits by key (kv) or not at all (every other model), leaving out operations that constrain
+ * nothing (reads that never returned). A multi-register txn spans keys, so that model is not
+ * P-compositional by key and is searched whole.
+ */
 export function partitionHistory(history: History): PartitionInput[] {
   const byKey = new Map<string | null, number[]>();
   history.operations.forEach((o: Operation, i) => {
     // A read that never returned has no output to check and changes nothing: it can always be
     // linearized, so it only costs search time.
-    if (o.return === null && (o.op === 'read' || o.op === 'get')) return;
+    if (constrainsNothing(o)) return;
     const key = 'key' in o ? o.key : null;
     const list = byKey.get(key);
     if (list === undefined) byKey.set(key, [i]);
     else list.push(i);
   });
-  return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable() }));
+  return [...byKey.entries()].map(([key, indices]) => ({ key, indices, values: new ValueTable(), states: new StateTable() }));
 }
 
-/**
- * Turns the chosen operations into the search's arrays. Those in `uncertain` keep only their call:
- * they may have taken effect at any time after it, or never (the explanation's weakening).
- */
-export function compilePartition(operations: readonly Operation[], indices: readonly number[], values: ValueTable, uncertain?: ReadonlySet<number>): Partition {
-  const size = indices.length;
-  const p = {
-    size,
-    kind: new Uint8Array(size),
-    value: new Int32Array(size),
-    expected: new Int32Array(size),
-    output: new Int32Array(size),
-    call: new Float64Array(size),
-    ret: new Float64Array(size),
-  };
-  for (let k = 0; k < size; k++) {
-    const o = operations[indices[k]!];
-    if (o === undefined) throw new RangeError(`no operation ${indices[k]}`);
-    const returned = o.return !== null && uncertain?.has(indices[k]!) !== true;
-    p.call[k] = o.call;
-    p.ret[k] = returned ? o.return! : Infinity;
-    switch (o.op) {
-      case 'read':
-      case 'get':
-        p.kind[k] = READ;
-        p.output[k] = !returned ? UNKNOWN_OUTPUT : o.output === null || o.output === undefined ? NULL_ID : values.intern(o.output);
-        break;
-      case 'write':
-      case 'put':
-        p.kind[k] = WRITE;
-        p.value[k] = values.intern(o.value);
-        break;
-      case 'append':
-        p.kind[k] = APPEND;
-        p.value[k] = values.intern(o.value);
-        break;
-      case 'cas':
-        p.kind[k] = CAS;
-        p.expected[k] = values.intern(o.expected);
-        p.value[k] = values.intern(o.value);
-        p.output[k] = !returned ? UNKNOWN_OUTPUT : o.output === true ? CAS_OK : CAS_FAILED;
-        break;
-      default:
-        assertNever(o, 'operation');
-    }
+function decideWithoutSearch(history: History, part: PartitionInput): FastVerdict {
+  switch (history.model) {
+    case 'register':
+    case 'kv':
+      return decideUniqueWrites(history.operations, part.indices);
+    case 'mutex':
+    case 'multi-register':
+    case 'set':
+    case 'fifo-queue':
+      return 'undecided';
+    default:
+      return assertNever(history, 'history');
   }
-  return p;
 }
 
 function verdictOf(result: SearchResult): Verdict {
@@ -282,6 +268,26 @@ function compareKeys(a: string | null, b: string | null): number {
   return a < b ? -1 : 1;
 }
 
+/** What a failing partition is called for people: `key "x"`, or the model's object. */
+export function partitionName(model: ModelName, key: string | null): string {
+  if (key !== null) return `key ${JSON.stringify(key)}`;
+  switch (model) {
+    case 'register':
+    case 'kv':
+      return 'the register';
+    case 'mutex':
+      return 'the mutex';
+    case 'multi-register':
+      return 'the registers';
+    case 'set':
+      return 'the set';
+    case 'fifo-queue':
+      return 'the queue';
+    default:
+      return assertNever(model, 'model');
+  }
+}
+
 /** One line per operation, aligned: `op 4  client 1  [10, 30]  read -> "200"`. */
 export function describeOperations(history: History, indices: readonly number[]): string[] {
   const rows = indices.map((i) => {
@@ -295,13 +301,14 @@ export function describeOperations(history: History, indices: readonly number[])
 function explanationText(history: History, failures: readonly FailingSubset[]): string {
   const lines: string[] = [];
   for (const f of failures) {
-    const where = f.key === null ? 'the register' : `key ${JSON.stringify(f.key)}`;
+    const where = partitionName(history.model, f.key);
+    const others = f.key === null ? 'the other operations' : "the key's other operations";
     const n = f.operations.length;
     const them = n === 1 ? 'this operation cannot have had the outcome it had' : `these ${n} operations cannot all have had the outcomes they had`;
     const why = f.minimal
       ? n === 1
-        ? `${them}, whatever the key's other operations did:`
-        : `${them} (were any one of them left undecided, the key's other operations could account for the rest):`
+        ? `${them}, whatever ${others} did:`
+        : `${them} (were any one of them left undecided, ${others} could account for the rest):`
       : `${them} (the explanation budget ran out before they were minimal):`;
     lines.push(`${where}: ${why}`);
     const shown = f.operations.slice(0, EXPLANATION_ROWS);

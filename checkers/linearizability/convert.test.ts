@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from './checker.ts';
-import { ConvertError, fromKnossosOps, fromPorcupineEtcdLog, fromPorcupineKvLog } from './convert.ts';
+import { ConvertError, fromKnossosMultiRegisterOps, fromKnossosMutexOps, fromKnossosOps, fromPorcupineEtcdLog, fromPorcupineKvLog } from './convert.ts';
 import { validateHistory } from './history.ts';
 
 // Small inline samples in the shapes of the Jepsen data sets (the real files are not in the repo).
@@ -48,6 +48,69 @@ describe('fromKnossosOps', () => {
 
   it('rejects a completion without an invocation', () => {
     expect(() => fromKnossosOps([{ process: 0, type: 'ok', f: 'read', value: 1 }], { initial: null })).toThrow(ConvertError);
+  });
+});
+
+describe('fromKnossosMutexOps', () => {
+  it('drops :fail (the lock was not taken or not released), keeps :info as never returned', () => {
+    const ops = [
+      { process: 0, type: 'invoke', f: 'acquire' },
+      { process: 1, type: 'invoke', f: 'acquire' },
+      { process: 0, type: 'ok', f: 'acquire' },
+      { process: 1, type: 'fail', f: 'acquire', error: 'already-held' },
+      { process: 'nemesis', type: 'info', f: 'start' },
+      { process: 0, type: 'invoke', f: 'release' },
+      { process: 0, type: 'info', f: 'release' },
+      { process: 2, type: 'invoke', f: 'acquire' },
+    ];
+    const h = fromKnossosMutexOps(ops);
+    expect(validateHistory(h)).toBeNull();
+    expect(h.operations).toEqual([
+      { client: 0, call: 0, return: 2, op: 'acquire' },
+      { client: 0, call: 5, return: null, op: 'release' },
+      { client: 2, call: 7, return: null, op: 'acquire' },
+    ]);
+    expect(checkHistory(h).verdict).toBe('linearizable');
+  });
+
+  it('reproduces a Knossos verdict: two holders at once', () => {
+    const ops = ['acquire', 'acquire'].flatMap((f, p) => [
+      { process: p, type: 'invoke', f },
+      { process: p, type: 'ok', f },
+    ]);
+    expect(checkHistory(fromKnossosMutexOps(ops)).verdict).toBe('not-linearizable');
+    expect(() => fromKnossosMutexOps([{ process: 0, type: 'invoke', f: 'lock' }])).toThrow('op 0: unsupported :f lock for a mutex');
+  });
+});
+
+describe('fromKnossosMultiRegisterOps', () => {
+  it('writes the initial values first, fills reads from :ok, and leaves nil reads and crashed reads unknown', () => {
+    const ops = [
+      { process: 0, type: 'invoke', f: 'txn', value: [['read', 'x', null], ['read', 'y', null]] },
+      { process: 1, type: 'invoke', f: 'txn', value: [['write', 'y', 2]] },
+      { process: 0, type: 'ok', f: 'txn', value: [['read', 'x', 0], ['read', 'y', null]] },
+      { process: 1, type: 'info', f: 'txn', value: [['write', 'y', 2]] },
+      { process: 2, type: 'invoke', f: 'txn', value: [['read', 'x', null], ['write', 'x', 1]] },
+      { process: 2, type: 'fail', f: 'txn', value: [['read', 'x', null], ['write', 'x', 1]] },
+      { process: 3, type: 'invoke', f: 'txn', value: [['read', 'y', null], ['write', 'x', 3]] },
+    ];
+    const h = fromKnossosMultiRegisterOps(ops, { initial: { y: 0, x: 0 } });
+    expect(validateHistory(h)).toBeNull();
+    expect(h.operations).toEqual([
+      { client: 'init', call: -2, return: -1, op: 'txn', value: [['write', 'x', '0'], ['write', 'y', '0']] },
+      { client: 0, call: 0, return: 2, op: 'txn', value: [['read', 'x', '0'], ['read', 'y']] },
+      { client: 1, call: 1, return: null, op: 'txn', value: [['write', 'y', '2']] },
+      { client: 3, call: 6, return: null, op: 'txn', value: [['read', 'y'], ['write', 'x', '3']] },
+    ]);
+    expect(checkHistory(h).verdict).toBe('linearizable');
+  });
+
+  it('reproduces a Knossos verdict: a read of a value never written', () => {
+    const ops = [
+      { process: 0, type: 'invoke', f: 'txn', value: [['read', 'x', null]] },
+      { process: 0, type: 'ok', f: 'txn', value: [['read', 'x', 5]] },
+    ];
+    expect(checkHistory(fromKnossosMultiRegisterOps(ops, { initial: { x: 0 } })).verdict).toBe('not-linearizable');
   });
 });
 

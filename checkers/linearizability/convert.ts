@@ -1,7 +1,8 @@
 /**
  * Converters from Jepsen-style histories to our history shape, so histories recorded from real
- * systems can be checked. Each follows the semantics of the checker the data came with; they
- * differ on purpose (see README.md):
+ * systems can be checked: Knossos' cas-register, mutex and multi-register, Porcupine's etcd and kv
+ * logs. Each follows the semantics of the checker the data came with; they differ on purpose (see
+ * README.md):
  *
  * - Knossos (`:invoke` then `:ok` / `:fail` / `:info` per process): `:fail` means the operation
  *   definitely did not happen, so it is dropped; `:info` (or no completion) means it may have
@@ -14,7 +15,7 @@
  * no state. Times are positions in the log (the logs are in real-time order and carry no clock).
  * Errors are thrown as ConvertError with the 1-based line or 0-based op number.
  */
-import type { History, KvOperation, RegisterOperation } from './history.ts';
+import type { History, KvOperation, MicroOp, MultiRegisterOperation, MutexOperation, RegisterOperation } from './history.ts';
 
 export class ConvertError extends Error {
   override readonly name = 'ConvertError';
@@ -32,16 +33,24 @@ interface Pending {
 /** A client id for the operations that set up an initial value. */
 const INIT_CLIENT = 'init';
 
+/** One Knossos operation: its invocation and how it completed (:fail ones are dropped before this). */
+interface KnossosPair {
+  readonly proc: number;
+  readonly open: Pending;
+  /** Position of the :ok completion, or null for :info or no completion. */
+  readonly ret: number | null;
+  /** The :ok completion's value (it replaces the invocation's), else the invocation's. */
+  readonly value: unknown;
+  readonly where: number;
+}
+
 /**
- * Knossos / Jepsen JSON ops: `{process, type: invoke|ok|fail|info, f: read|write|cas, value}`.
- * `initial`: the register's initial value (Knossos' `(cas-register 0)` is "0"); null = never written.
+ * Pairs each process's :invoke with its next completion, in log order (the position is the time).
+ * :fail ops definitely did not happen and are dropped; :info or no completion: return null.
  * Non-integer processes (`nemesis`) are not clients and are skipped.
  */
-export function fromKnossosOps(ops: readonly unknown[], options: { readonly initial: string | null }): History {
-  const operations: RegisterOperation[] = [];
-  if (options.initial !== null) {
-    operations.push({ client: INIT_CLIENT, call: -2, return: -1, op: 'write', value: options.initial });
-  }
+function knossosPairs(ops: readonly unknown[]): KnossosPair[] {
+  const pairs: KnossosPair[] = [];
   const pending = new Map<number, Pending>();
   ops.forEach((raw, time) => {
     const o = raw as Record<string, unknown>;
@@ -61,14 +70,65 @@ export function fromKnossosOps(ops: readonly unknown[], options: { readonly init
     if (open === undefined) throw new ConvertError(`op ${time}: process ${proc} completes an op it never invoked`);
     pending.delete(proc);
     if (type === 'fail') return; // Knossos: a failed op definitely did not happen.
-    const op = registerOp(proc, open, type === 'ok' ? time : null, type === 'ok' ? o['value'] : open.value, 'knossos', time);
-    if (op !== null) operations.push(op);
+    pairs.push({ proc, open, ret: type === 'ok' ? time : null, value: type === 'ok' ? o['value'] : open.value, where: time });
   });
   for (const [proc, open] of [...pending.entries()].sort((a, b) => a[1].time - b[1].time)) {
-    const op = registerOp(proc, open, null, open.value, 'knossos', open.time);
+    pairs.push({ proc, open, ret: null, value: open.value, where: open.time });
+  }
+  return pairs;
+}
+
+/**
+ * Knossos / Jepsen JSON ops: `{process, type: invoke|ok|fail|info, f: read|write|cas, value}`.
+ * `initial`: the register's initial value (Knossos' `(cas-register 0)` is "0"); null = never written.
+ */
+export function fromKnossosOps(ops: readonly unknown[], options: { readonly initial: string | null }): History {
+  const operations: RegisterOperation[] = [];
+  if (options.initial !== null) {
+    operations.push({ client: INIT_CLIENT, call: -2, return: -1, op: 'write', value: options.initial });
+  }
+  for (const p of knossosPairs(ops)) {
+    const op = registerOp(p.proc, p.open, p.ret, p.value, 'knossos', p.where);
     if (op !== null) operations.push(op);
   }
   return { model: 'register', operations: sortByCall(operations) };
+}
+
+/** Knossos' mutex (`:acquire` / `:release`, no values), initially free, as our mutex model is. */
+export function fromKnossosMutexOps(ops: readonly unknown[]): History {
+  const operations: MutexOperation[] = knossosPairs(ops).map((p) => {
+    if (p.open.f !== 'acquire' && p.open.f !== 'release') throw new ConvertError(`op ${p.where}: unsupported :f ${p.open.f} for a mutex`);
+    return { client: p.proc, call: p.open.time, return: p.ret, op: p.open.f };
+  });
+  return { model: 'mutex', operations: sortByCall(operations) };
+}
+
+/**
+ * Knossos' multi-register: `:f :txn` with a value of `[f k v]` micro-ops. Knossos accepts a read of
+ * nil in any state, so such a read (and every read of a txn that never returned) becomes
+ * `["read", k]`, whose value is unknown. `initial` maps keys to their first values (`{x: 0, y: 0}`),
+ * written by one txn before anything else.
+ */
+export function fromKnossosMultiRegisterOps(ops: readonly unknown[], options: { readonly initial: Readonly<Record<string, unknown>> }): History {
+  const operations: MultiRegisterOperation[] = [];
+  const initial = Object.keys(options.initial)
+    .sort()
+    .map((k): MicroOp => ['write', k, scalar(options.initial[k], -1)]);
+  if (initial.length > 0) operations.push({ client: INIT_CLIENT, call: -2, return: -1, op: 'txn', value: initial });
+  for (const p of knossosPairs(ops)) {
+    if (p.open.f !== 'txn') throw new ConvertError(`op ${p.where}: unsupported :f ${p.open.f} for a multi-register`);
+    if (!Array.isArray(p.value)) throw new ConvertError(`op ${p.where}: a txn's value must be a list of [f k v]`);
+    const value = p.value.map((m: unknown): MicroOp => {
+      if (!Array.isArray(m) || m.length !== 3) throw new ConvertError(`op ${p.where}: a micro-op must be [f k v], got ${JSON.stringify(m)}`);
+      const [f, k, v] = m as unknown[];
+      const key = scalar(k, p.where);
+      if (f === 'write') return ['write', key, scalar(v, p.where)];
+      if (f !== 'read') throw new ConvertError(`op ${p.where}: unsupported micro-op ${JSON.stringify(f)}`);
+      return p.ret === null || v === null || v === undefined ? ['read', key] : ['read', key, scalar(v, p.where)];
+    });
+    operations.push({ client: p.proc, call: p.open.time, return: p.ret, op: 'txn', value });
+  }
+  return { model: 'multi-register', operations: sortByCall(operations) };
 }
 
 /**

@@ -45,6 +45,21 @@ describe('parseHistory accepts', () => {
   });
 });
 
+describe('parseHistory accepts the other models', () => {
+  it('mutex, multi-register, set and fifo-queue operations, returned or not', () => {
+    const ok = (model: string, ...operations: unknown[]) => expect(parseHistory({ model, operations })).toMatchObject({ ok: true });
+    ok('mutex', { client: 1, call: 0, return: 1, op: 'acquire' }, { client: 1, call: 2, return: null, op: 'release' });
+    ok(
+      'multi-register',
+      { client: 1, call: 0, return: 1, op: 'txn', value: [['read', 'x', null], ['write', 'y', '2'], ['read', 'y']] },
+      { client: 2, call: 0, return: null, op: 'txn', value: [['read', 'x'], ['write', 'x', '3']] },
+      { client: 3, call: 0, return: 1, op: 'txn', value: [] },
+    );
+    ok('set', { client: 1, call: 0, return: 1, op: 'add', value: 'a' }, { client: 2, call: 0, return: 1, op: 'read', output: ['a', 'a'] });
+    ok('fifo-queue', { client: 1, call: 0, return: 1, op: 'enqueue', value: 'a' }, { client: 2, call: 0, return: 1, op: 'dequeue', output: null });
+  });
+});
+
 describe('parseHistory rejects, naming the first bad operation', () => {
   it('invalid JSON', () => {
     const result = parseHistoryText('{"model": "register",');
@@ -54,8 +69,9 @@ describe('parseHistory rejects, naming the first bad operation', () => {
 
   it('a top level that is not a history', () => {
     expect(errorOf([])).toBe('history: expected a JSON object with "model" and "operations", got an array');
-    expect(errorOf({ operations: [] })).toBe(`history: missing 'model' ("register" or "kv")`);
-    expect(errorOf({ model: 'queue', operations: [] })).toBe(`history: 'model' must be "register" or "kv", got string "queue"`);
+    const models = '"register", "kv", "mutex", "multi-register", "set", "fifo-queue"';
+    expect(errorOf({ operations: [] })).toBe(`history: missing 'model' (one of ${models})`);
+    expect(errorOf({ model: 'queue', operations: [] })).toBe(`history: 'model' must be one of ${models}, got string "queue"`);
     expect(errorOf({ model: 'kv' })).toBe(`history: missing 'operations' (an array)`);
     expect(errorOf({ model: 'kv', operations: {} })).toBe(`history: 'operations' must be an array, got an object`);
     expect(errorOf({ model: 'kv', operations: [], extra: 1 })).toBe(`history: unexpected field 'extra' (allowed: model, operations)`);
@@ -149,6 +165,45 @@ describe('parseHistory rejects, naming the first bad operation', () => {
     );
   });
 
+  it('bad operations of the other models', () => {
+    const first = (model: string, op: unknown) => errorOf({ model, operations: [{ client: 1, call: 0, return: 1, op: 'acquire' }, op].slice(model === 'mutex' ? 0 : 1) });
+    const at = { client: 2, call: 0, return: 1 };
+    expect(first('mutex', { ...at, op: 'lock' })).toBe("operation 1: unknown op 'lock' for model mutex (expected one of acquire, release)");
+    expect(first('mutex', { ...at, op: 'acquire', output: true })).toBe(
+      "operation 1: unexpected field 'output' for acquire (allowed: op, client, call, return)",
+    );
+    expect(first('set', { ...at, op: 'read', output: 'a' })).toBe(
+      `operation 0: 'output' of a read must be an array of strings (the whole set), got string "a"`,
+    );
+    expect(first('set', { ...at, op: 'read', output: ['a', 1] })).toBe("operation 0: 'output' of a read must be an array of strings (the whole set), got an array");
+    expect(first('set', { ...at, op: 'add' })).toBe("operation 0: missing 'value' (a string)");
+    expect(first('fifo-queue', { ...at, op: 'dequeue' })).toBe(
+      "operation 0: missing 'output' (a dequeue that returned needs 'output': a string, or null when the queue was empty)",
+    );
+    expect(first('fifo-queue', { ...at, return: null, op: 'dequeue', output: null })).toBe(
+      "operation 0: 'output' given but 'return' is null (an operation that never returned has no known output)",
+    );
+    expect(first('multi-register', { ...at, op: 'txn' })).toBe(
+      `operation 0: missing 'value' (an array of micro-ops: ["read", key, value], ["read", key] or ["write", key, value])`,
+    );
+    expect(first('multi-register', { ...at, op: 'txn', value: [['read', 'x', '1'], ['cas', 'x', '1']] })).toBe(
+      `operation 0: micro-op 1 of the txn: unknown function string "cas" (expected "read" or "write")`,
+    );
+    expect(first('multi-register', { ...at, op: 'txn', value: [['write', 'x']] })).toBe(
+      'operation 0: micro-op 0 of the txn: a write needs a value: ["write", "x", value]',
+    );
+    expect(first('multi-register', { ...at, op: 'txn', value: [{ read: 'x' }] })).toBe(
+      'operation 0: micro-op 0 of the txn must be one of ["read", key, value], ["read", key] or ["write", key, value], got an object',
+    );
+    expect(first('multi-register', { ...at, op: 'txn', value: [['read', 7, '1']] })).toBe('operation 0: micro-op 0 of the txn: the key must be a string, got number 7');
+    expect(first('multi-register', { ...at, op: 'txn', value: [['write', 'x', 1]] })).toBe(
+      'operation 0: micro-op 0 of the txn: the value written must be a string, got number 1',
+    );
+    expect(first('multi-register', { ...at, return: null, op: 'txn', value: [['read', 'x', '1']] })).toBe(
+      'operation 0: micro-op 0 of the txn: a txn that never returned has no known output; write its read as ["read", "x"]',
+    );
+  });
+
   it('reports the first bad operation by index when several are bad', () => {
     expect(errorOf(registerWith(write, { ...read, call: 'x' }, { ...write, op: 'nope' }))).toMatch(/^operation 1: /);
   });
@@ -165,5 +220,11 @@ describe('describeOperation', () => {
     expect(describeOperation({ client: 1, call: 0, return: null, op: 'read' })).toBe('read -> ?');
     expect(describeOperation({ client: 1, call: 0, return: 1, op: 'cas', expected: 'a', value: 'b', output: false })).toBe('cas "a"->"b" -> failed');
     expect(describeOperation({ client: 1, call: 0, return: 1, key: 'k', op: 'append', value: 'x' })).toBe('append ["k"] "x"');
+    expect(describeOperation({ client: 1, call: 0, return: 1, op: 'acquire' })).toBe('acquire');
+    expect(describeOperation({ client: 1, call: 0, return: 1, op: 'read', output: ['a', 'b'] })).toBe('read -> ["a","b"]');
+    expect(describeOperation({ client: 1, call: 0, return: 1, op: 'dequeue', output: null })).toBe('dequeue -> null');
+    expect(describeOperation({ client: 1, call: 0, return: null, op: 'txn', value: [['read', 'x'], ['write', 'y', '2']] })).toBe(
+      'txn read "x" -> ?, write "y" "2"',
+    );
   });
 });

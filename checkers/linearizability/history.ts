@@ -41,16 +41,45 @@ export type KvOperation = Timing & { readonly key: string } & (
     | { readonly op: 'cas'; readonly expected: string; readonly value: string; readonly output?: boolean }
   );
 
+/** One operation on a mutex. Neither has an output: an attempt that failed is left out of the file. */
+export type MutexOperation = Timing & ({ readonly op: 'acquire' } | { readonly op: 'release' });
+
+/**
+ * One step of a multi-register transaction (Knossos' `[:read k v]` / `[:write k v]`). A read names
+ * the value it saw (null: the key was never written), or has no third element when that is not
+ * known (always so in a transaction that never returned).
+ */
+export type MicroOp = readonly ['read', string] | readonly ['read', string, string | null] | readonly ['write', string, string];
+
+/** A transaction over several registers: its micro-ops apply in order, all at one instant. */
+export type MultiRegisterOperation = Timing & { readonly op: 'txn'; readonly value: readonly MicroOp[] };
+
+/** One operation on a set of strings. `read` returns the whole set, in any order. */
+export type SetOperation = Timing &
+  ({ readonly op: 'add'; readonly value: string } | { readonly op: 'read'; readonly output?: readonly string[] });
+
+/** One operation on a FIFO queue of strings. `dequeue` returns the head, or null when the queue was empty. */
+export type QueueOperation = Timing &
+  ({ readonly op: 'enqueue'; readonly value: string } | { readonly op: 'dequeue'; readonly output?: string | null });
+
 export type History =
   | { readonly model: 'register'; readonly operations: readonly RegisterOperation[] }
-  | { readonly model: 'kv'; readonly operations: readonly KvOperation[] };
+  | { readonly model: 'kv'; readonly operations: readonly KvOperation[] }
+  | { readonly model: 'mutex'; readonly operations: readonly MutexOperation[] }
+  | { readonly model: 'multi-register'; readonly operations: readonly MultiRegisterOperation[] }
+  | { readonly model: 'set'; readonly operations: readonly SetOperation[] }
+  | { readonly model: 'fifo-queue'; readonly operations: readonly QueueOperation[] };
 
 export type ModelName = History['model'];
-export type Operation = RegisterOperation | KvOperation;
+export type Operation = History['operations'][number];
+/** The operations of the register and kv models, which the search runs on value ids (wgl.ts). */
+export type CellOperation = RegisterOperation | KvOperation;
+export type OpName = Operation['op'];
 
 export type ParseResult = { readonly ok: true; readonly history: History } | { readonly ok: false; readonly error: string };
 
 import { assertNever } from '../../core/contract/assert.ts';
+import { describe, isRecord, opFieldsError } from './fields.ts';
 
 export { assertNever };
 
@@ -59,10 +88,17 @@ export class HistoryError extends Error {
   override readonly name = 'HistoryError';
 }
 
-const OPS_BY_MODEL: Readonly<Record<ModelName, readonly string[]>> = {
+export const MODELS: readonly ModelName[] = ['register', 'kv', 'mutex', 'multi-register', 'set', 'fifo-queue'];
+
+export const OPS_BY_MODEL: Readonly<Record<ModelName, readonly OpName[]>> = {
   register: ['read', 'write', 'cas'],
   kv: ['get', 'put', 'append', 'cas'],
+  mutex: ['acquire', 'release'],
+  'multi-register': ['txn'],
+  set: ['add', 'read'],
+  'fifo-queue': ['enqueue', 'dequeue'],
 };
+const MODEL_LIST = MODELS.map((m) => JSON.stringify(m)).join(', ');
 
 /** Parses the text of a history file. Errors are one line each: invalid JSON, then the first bad operation. */
 export function parseHistoryText(text: string): ParseResult {
@@ -84,10 +120,8 @@ export function parseHistory(json: unknown): ParseResult {
     }
   }
   const model = json['model'];
-  if (model === undefined) return fail(`history: missing 'model' ("register" or "kv")`);
-  if (model !== 'register' && model !== 'kv') {
-    return fail(`history: 'model' must be "register" or "kv", got ${describe(model)}`);
-  }
+  if (model === undefined) return fail(`history: missing 'model' (one of ${MODEL_LIST})`);
+  if (!isModelName(model)) return fail(`history: 'model' must be one of ${MODEL_LIST}, got ${describe(model)}`);
   const operations = json['operations'];
   if (operations === undefined) return fail(`history: missing 'operations' (an array)`);
   if (!Array.isArray(operations)) return fail(`history: 'operations' must be an array, got ${describe(operations)}`);
@@ -118,7 +152,7 @@ function operationError(model: ModelName, raw: unknown): string | null {
   const op = raw['op'];
   if (op === undefined) return `missing 'op' (one of ${OPS_BY_MODEL[model].join(', ')})`;
   if (typeof op !== 'string') return `'op' must be a string, got ${describe(op)}`;
-  if (!OPS_BY_MODEL[model].includes(op)) {
+  if (!OPS_BY_MODEL[model].includes(op as OpName)) {
     return `unknown op '${op}' for model ${model} (expected one of ${OPS_BY_MODEL[model].join(', ')})`;
   }
 
@@ -145,66 +179,11 @@ function operationError(model: ModelName, raw: unknown): string | null {
     if (typeof key !== 'string') return `'key' must be a string, got ${describe(key)}`;
   }
 
-  const returned = ret !== null;
-  switch (op) {
-    case 'read':
-    case 'get': {
-      allowed.push('output');
-      const error = outputError(raw, returned, op, 'a string, or null when never written', (v) => v === null || typeof v === 'string');
-      if (error !== null) return error;
-      break;
-    }
-    case 'write':
-    case 'put':
-    case 'append': {
-      allowed.push('value');
-      const error = stringFieldError(raw, 'value');
-      if (error !== null) return error;
-      break;
-    }
-    case 'cas': {
-      allowed.push('expected', 'value', 'output');
-      const expectedError = stringFieldError(raw, 'expected');
-      if (expectedError !== null) return expectedError;
-      const valueError = stringFieldError(raw, 'value');
-      if (valueError !== null) return valueError;
-      const error = outputError(raw, returned, op, 'true or false', (v) => typeof v === 'boolean');
-      if (error !== null) return error;
-      break;
-    }
-    default:
-      // Unreachable: `op` was checked against OPS_BY_MODEL above.
-      return `unknown op '${op}' for model ${model}`;
-  }
+  const fieldsError = opFieldsError(model, op as OpName, raw, ret !== null, allowed);
+  if (fieldsError !== null) return fieldsError;
   for (const field of Object.keys(raw)) {
     if (!allowed.includes(field)) return `unexpected field '${field}' for ${op} (allowed: ${allowed.join(', ')})`;
   }
-  return null;
-}
-
-function outputError(
-  raw: Record<string, unknown>,
-  returned: boolean,
-  op: string,
-  expectedShape: string,
-  isValid: (v: unknown) => boolean,
-): string | null {
-  const present = 'output' in raw;
-  if (!returned) {
-    // Knowing the output of an operation that never returned is a contradiction; for a read,
-    // null would even be read as "never written", so refuse rather than guess.
-    return present ? `'output' given but 'return' is null (an operation that never returned has no known output)` : null;
-  }
-  if (!present) return `missing 'output' (a ${op} that returned needs 'output': ${expectedShape})`;
-  const output = raw['output'];
-  if (!isValid(output)) return `'output' of a ${op} must be ${expectedShape}, got ${describe(output)}`;
-  return null;
-}
-
-function stringFieldError(raw: Record<string, unknown>, field: string): string | null {
-  const v = raw[field];
-  if (v === undefined) return `missing '${field}' (a string)`;
-  if (typeof v !== 'string') return `'${field}' must be a string, got ${describe(v)}`;
   return null;
 }
 
@@ -259,35 +238,47 @@ export function clientKey(client: ClientId): string {
   return typeof client === 'number' ? `n:${client}` : `s:${client}`;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isModelName(v: unknown): v is ModelName {
+  return MODELS.includes(v as ModelName);
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'number') return Number.isFinite(v) ? `number ${v}` : `${v}`;
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  if (typeof v === 'object') return 'an object';
-  return typeof v;
-}
-
-/** One line describing an operation for people: `write "4"`, `read -> "4"`, `cas "4"->"7" -> ok`. */
+/**
+ * One line describing an operation for people: `write "4"`, `read -> "4"`, `cas "4"->"7" -> ok`,
+ * `dequeue -> null`, `txn read "x" -> "0", write "y" "2"`; `?` for an output that is not known.
+ */
 export function describeOperation(o: Operation): string {
   const key = 'key' in o ? `[${JSON.stringify(o.key)}] ` : '';
   const unknown = o.return === null;
   switch (o.op) {
     case 'read':
     case 'get':
+    case 'dequeue':
       return `${o.op} ${key}-> ${unknown ? '?' : JSON.stringify(o.output ?? null)}`;
     case 'write':
     case 'put':
     case 'append':
+    case 'add':
+    case 'enqueue':
       return `${o.op} ${key}${JSON.stringify(o.value)}`;
     case 'cas':
       return `cas ${key}${JSON.stringify(o.expected)}->${JSON.stringify(o.value)} -> ${unknown ? '?' : o.output === true ? 'ok' : 'failed'}`;
+    case 'acquire':
+    case 'release':
+      return o.op;
+    case 'txn':
+      return `txn ${o.value.length === 0 ? '(empty)' : o.value.map(describeMicroOp).join(', ')}`;
     default:
       return assertNever(o, 'operation');
+  }
+}
+
+function describeMicroOp(m: MicroOp): string {
+  switch (m[0]) {
+    case 'read':
+      return `read ${JSON.stringify(m[1])} -> ${m.length === 3 ? JSON.stringify(m[2]) : '?'}`;
+    case 'write':
+      return `write ${JSON.stringify(m[1])} ${JSON.stringify(m[2])}`;
+    default:
+      return assertNever(m, 'micro-op');
   }
 }

@@ -91,6 +91,20 @@ describe('renderHtml', () => {
     expect(html).toContain('fill="url(#fade)"');
   });
 
+  it('names the object of the other models and describes their operations', () => {
+    const txn: History = {
+      model: 'multi-register',
+      operations: [
+        { client: 1, call: 0, return: 1, op: 'txn', value: [['write', 'x', '1']] },
+        { client: 2, call: 2, return: 3, op: 'txn', value: [['read', 'x', null]] },
+      ],
+    };
+    const html = renderHtml(txn, checkHistory(txn), { title: 'txn.json' });
+    expect(html).toContain('<h2>Registers: 2 operations that cannot be linearized together (minimal), in red; other operations in that time span in blue</h2>');
+    expect(html).toContain('txn read &quot;x&quot; -&gt; null');
+    expect(renderTimeline(txn, [0, 1], { width: 40, highlight: new Set([1]) })).toContain('! #1  client 2  [2, 3]  txn read "x" -> null');
+  });
+
   it('draws every operation of a linearizable history, up to a cap', () => {
     const ok: History = { model: 'register', operations: history.operations.slice(0, 3) };
     const html = renderHtml(ok, checkHistory(ok), { title: 'ok', maxOperations: 2 });

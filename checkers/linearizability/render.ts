@@ -5,7 +5,7 @@
  * inline SVG and no external assets, so it opens offline and can be attached to a bug report.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { describeOperations, type CheckResult } from './checker.ts';
+import { describeOperations, partitionName, type CheckResult } from './checker.ts';
 import { clientKey, describeOperation, type ClientId, type History, type Operation } from './history.ts';
 
 export interface TimelineOptions {
@@ -186,8 +186,9 @@ export function renderHtml(history: History, result: CheckResult, options: HtmlO
   const failures = result.explanation?.failures ?? [];
   for (const f of failures) {
     const shown = contextAround(history, f.operations, max);
-    const where = f.key === null ? 'Register' : `Key ${JSON.stringify(f.key)}`;
-    const what = `${f.operations.length} operations that cannot be linearized together${f.minimal ? ' (minimal)' : ''}, in red; other operations of the same key in that time span in blue`;
+    const name = partitionName(history.model, f.key);
+    const where = name.replace(/^the /, '').replace(/^./, (c) => c.toUpperCase());
+    const what = `${f.operations.length} operations that cannot be linearized together${f.minimal ? ' (minimal)' : ''}, in red; other operations${f.key === null ? '' : ' of the same key'} in that time span in blue`;
     sections.push(section(`${where}: ${what}`, history, shown, new Set(f.operations)));
   }
   if (failures.length === 0) {

@@ -22,7 +22,7 @@
 import { assertNever, type Effect, type Env, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import { createRaftProtocol, type RaftTimer } from '../raft/node.ts';
 import type { ClientOutcome } from '../raft/types.ts';
-import { swim, swimConfig, entryStatus } from '../swim/node.ts';
+import { swim, swimConfig, entryStatus, type SwimTimer } from '../swim/node.ts';
 import { executeClusterCommand } from '../cluster/commands.ts';
 import { errorReply, type Reply } from '../cluster/resp.ts';
 import { clusterNode, createClusterState, addNode, nodeAddress, type ClusterState, type NodeHealth } from '../topology/index.ts';
@@ -1198,7 +1198,7 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
           const t = input.timer;
           if (t.startsWith(RAFT)) {
             if (c.s.raft !== null) runRaft(c, { type: 'timer', timer: t.slice(RAFT.length) as RaftTimer });
-          } else if (t.startsWith(SWIM)) runSwim(c, { type: 'timer', timer: t.slice(SWIM.length) });
+          } else if (t.startsWith(SWIM)) runSwim(c, { type: 'timer', timer: t.slice(SWIM.length) as SwimTimer });
           else if (t === TICK_TIMER) onTick(c);
           else if (t === ELECT_TIMER) onElectTimer(c);
           else throw new Error(`cluster node ${state.self}: unknown timer ${t}`);

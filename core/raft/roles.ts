@@ -9,7 +9,7 @@
  */
 import { assert } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { isVoter, leaderOf, mayCampaign, newProgress, observe, reply, send, type Step } from './context.ts';
+import { cover, isVoter, leaderOf, mayCampaign, newProgress, observe, reply, send, type Step } from './context.ts';
 import { requestVotes, tallyVotes } from './election.ts';
 import { lastIndex } from './log.ts';
 import { appendAsLeader, replicate } from './replication.ts';
@@ -119,6 +119,7 @@ function enterTerm<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, term
 function stepDown<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>): void {
   const s = c.s;
   const l = leaderOf(c);
+  cover(c, 'raft/leader-stepped-down');
   c.fx.push({ type: 'cancelTimer', timer: HEARTBEAT_TIMER });
   for (const r of l.pendingReads) {
     send(c, r.node, { type: 'clientResponse', opId: r.opId, outcome: { status: 'notLeader', leaderHint: null } });

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../sim/trace.ts';
 import { Stream } from '../contract/rng.ts';
 import type { Effect, Env, Input } from '../contract/protocol.ts';
-import { swim, swimConfig, entryStatus, entryIncarnation, type SwimConfig, type SwimObservation, type SwimReply, type SwimState, type SwimCommand } from './node.ts';
+import { swim, swimConfig, entryStatus, entryIncarnation, type SwimConfig, type SwimObservation, type SwimReply, type SwimState, type SwimCommand, type SwimTimer } from './node.ts';
 import { clusterKey, seal, unseal } from './auth.ts';
 import { decode, encode, UNBOUND, type Body, type WireMessage } from './wire.ts';
+import { parseSwimTimer } from './types.ts';
 
-type Eff = Effect<Uint8Array, SwimReply, SwimObservation>;
+type Eff = Effect<Uint8Array, SwimReply, SwimObservation, SwimTimer>;
 const universe = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const key = clusterKey('cluster-secret');
 
@@ -14,7 +15,7 @@ function node(self: string, over: Partial<SwimConfig> = {}) {
   const protocol = swim(swimConfig({ universe, seeds: ['n1'], ...over }));
   const env = { self, nowMs: 0, rng: new Stream(7, `test/${self}`) } as { self: string; nowMs: number; rng: Stream } & Env;
   let state = protocol.init(self, env);
-  const step = (input: Input<Uint8Array, SwimCommand>, atMs = env.nowMs): Eff[] => {
+  const step = (input: Input<Uint8Array, SwimCommand, SwimTimer>, atMs = env.nowMs): Eff[] => {
     env.nowMs = atMs;
     const r = protocol.step(state, input, env);
     state = r.state;
@@ -202,5 +203,13 @@ describe('swim node', () => {
     const joined = n.step({ type: 'command', commandId: 2, command: { type: 'join' } });
     expect(n.state).toMatchObject({ phase: 'member', incarnation: 2, epoch: 2 });
     expect(joined).toContainEqual({ type: 'reply', commandId: 2, reply: { ok: true, phase: 'member', incarnation: 2 } });
+  });
+
+  it('takes every timer name it sets apart for the dispatch, and refuses one it never sets', () => {
+    expect(parseSwimTimer('tick')).toEqual({ kind: 'tick' });
+    expect(parseSwimTimer('probe-timeout')).toEqual({ kind: 'probe-timeout' });
+    expect(parseSwimTimer('suspect/n3')).toEqual({ kind: 'suspect', node: 'n3' });
+    expect(parseSwimTimer('relay/17')).toEqual({ kind: 'relay', seq: 17 });
+    expect(() => parseSwimTimer('election' as SwimTimer)).toThrow(/unknown timer election/);
   });
 });

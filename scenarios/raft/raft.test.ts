@@ -55,11 +55,11 @@ describe.each([raftScenario, raftMembershipScenario].map((s) => [s.name, s] as c
 
 describe('the raft scenario catches known bugs', () => {
   it.each([
-    ['vote-without-log-check', 40, ['leader-completeness', 'state-machine-safety', 'election-safety']],
-    ['no-conflict-truncation', 40, ['state-machine-safety', 'acked-entries-durable']],
+    ['vote-without-log-check', 40, ['leader-completeness', 'state-machine-safety', 'election-safety', 'commit-on-majority']],
+    ['no-conflict-truncation', 40, ['state-machine-safety', 'acked-entries-durable', 'commit-on-majority']],
     ['ignore-higher-term', 20, ['linearizable', 'raft-liveness']],
-    ['reply-before-persist', 150, ['acked-entries-durable']],
-    ['apply-before-commit', 40, ['state-machine-safety']],
+    ['reply-before-persist', 150, ['acked-entries-durable', 'elected-by-majority']],
+    ['apply-before-commit', 40, ['state-machine-safety', 'commit-and-apply-bounds']],
   ] as const)('%s, within %i seeds', (bug, seeds, invariants) => {
     const found = firstFailure(raftScenario, seeds, bug);
     expect(found, `${bug} not caught in ${seeds} seeds`).not.toBeNull();

@@ -74,19 +74,19 @@ describe('named raft scenarios', () => {
 describe(`known bugs, each caught within ${SEEDS} seeds of the story suited to it`, () => {
   it.each([
     // 113/300: Figure 8 played out; the overwritten entry was committed in an earlier term.
-    ['commit-previous-term', 'raft-figure8', ['leader-completeness', 'state-machine-safety']],
+    ['commit-previous-term', 'raft-figure8', ['leader-completeness', 'state-machine-safety', 'commit-on-majority']],
     // 77/100: elected with an older log, a leader lacks committed entries.
-    ['vote-without-log-check', 'raft-flapping-partitions', ['leader-completeness', 'state-machine-safety']],
+    ['vote-without-log-check', 'raft-flapping-partitions', ['leader-completeness', 'state-machine-safety', 'commit-on-majority']],
     // 44/300: the flickering voter votes again in the same term: two leaders.
-    ['votedfor-not-persisted', 'raft-vote-restart', ['election-safety']],
+    ['votedfor-not-persisted', 'raft-vote-restart', ['election-safety', 'elected-by-majority']],
     // 76/100.
-    ['no-conflict-truncation', 'raft-flapping-partitions', ['state-machine-safety', 'acked-entries-durable']],
+    ['no-conflict-truncation', 'raft-flapping-partitions', ['state-machine-safety', 'acked-entries-durable', 'commit-on-majority']],
     // 95/100: the crashed leader's replacement meets an old leader that never steps down.
     ['ignore-higher-term', 'raft-leader-crash', ['linearizable', 'raft-liveness']],
     // 95/100: the acknowledged entry was on its way to the disk when the crash landed.
-    ['reply-before-persist', 'raft-torn-writes', ['acked-entries-durable']],
+    ['reply-before-persist', 'raft-torn-writes', ['acked-entries-durable', 'elected-by-majority']],
     // 100/100.
-    ['apply-before-commit', 'raft-leader-isolated', ['state-machine-safety']],
+    ['apply-before-commit', 'raft-leader-isolated', ['state-machine-safety', 'commit-and-apply-bounds']],
     // 38/100: the reading client stays with the cut-off leader, which answers from its own state.
     ['stale-read', 'raft-leader-isolated', ['linearizable']],
   ] as const satisfies readonly (readonly [RaftBugName, string, readonly string[]])[])('%s on %s', (bug, name, invariants) => {
