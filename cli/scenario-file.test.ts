@@ -38,6 +38,11 @@ describe('--scenario-file', () => {
     expect(page.code).toBe(0);
     expect(existsSync(found.data.report.replace(/\.json$/, '.html'))).toBe(true);
 
+    // Replayed from another directory: the report also says where the file is from its own folder.
+    expect(report.scenarioFileFromReport).toBe('../../gossip.ts');
+    expect(json(['--replay', found.data.report], root).data).toMatchObject({ sameViolation: true, sameTraceHash: true });
+    expect(run('report.ts', [found.data.report], root).code).toBe(0);
+
     // A report copied next to its scenario file replays from anywhere: the file is found beside it.
     const elsewhere = mkdtempSync(join(tmpdir(), 'scenario-file-copy-'));
     copyFileSync(join(project, 'gossip.ts'), join(elsewhere, 'gossip.ts'));

@@ -45,14 +45,17 @@ export async function scenarioSource(given: string | undefined, path?: string): 
 /**
  * The scenario file a report names, as a path to load: against the current directory first (where
  * the run that wrote it was started, normally), else against the report's own folder (a report
- * copied next to its scenario). The first that exists; the current directory's when neither does,
- * so the error names where it looked first.
+ * copied next to its scenario), else where the report says the file was from its own folder (a
+ * replay started in another directory). The first that exists; the current directory's when none
+ * does, so the error names where it looked first.
  */
-export function reportScenarioFilePath(given: string, reportPath: string): string {
+export function reportScenarioFilePath(given: string, reportPath: string, fromReport?: string): string {
   const here = scenarioFilePath(given);
   if (existsSync(here)) return here;
   const beside = scenarioFilePath(given, dirname(reportPath));
-  return existsSync(beside) ? beside : here;
+  if (existsSync(beside)) return beside;
+  const recorded = fromReport === undefined ? null : scenarioFilePath(fromReport, dirname(reportPath));
+  return recorded !== null && existsSync(recorded) ? recorded : here;
 }
 
 /** The scenario a `--scenario NAME` names in this source, or a one-line error listing what there is. */
@@ -73,10 +76,11 @@ export function pickScenario(source: ScenarioSource, name: string | undefined): 
 export async function loadReportScenarios(reportPath: string, override?: string): Promise<{ readonly report: Report; readonly source: ScenarioSource }> {
   const data = readReportData(reportPath);
   const recorded = (data as { scenarioFile?: unknown } | null)?.scenarioFile;
+  const fromReport = (data as { scenarioFileFromReport?: unknown } | null)?.scenarioFileFromReport;
   let source = builtInScenarios;
   try {
     if (override !== undefined) source = await scenarioSource(override);
-    else if (typeof recorded === 'string' && recorded !== '') source = await scenarioSource(recorded, reportScenarioFilePath(recorded, reportPath));
+    else if (typeof recorded === 'string' && recorded !== '') source = await scenarioSource(recorded, reportScenarioFilePath(recorded, reportPath, typeof fromReport === 'string' && fromReport !== '' ? fromReport : undefined));
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     const where = override === undefined && /no such file$/.test(e.message) ? ' (looked in the current directory and the report\'s; --scenario-file PATH says where it is now)' : '';

@@ -9,9 +9,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const page = readFileSync(join(import.meta.dirname, 'writing-a-protocol.md'), 'utf8');
@@ -33,13 +34,34 @@ const json = (...args: string[]) => {
   return { ...r, data: JSON.parse(r.stdout) as Record<string, any> };
 };
 
+/** The files `npm pack` puts in the tarball besides the build's dist/ (its own selection, by package.json's `files`). */
+function packedFiles(): string[] {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const r = spawnSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', timeout: LONG, shell: process.platform === 'win32' });
+  expect(r.status, r.stderr).toBe(0);
+  const [packed] = JSON.parse(r.stdout) as { files: { path: string }[] }[];
+  return packed!.files.map((f) => f.path).filter((path) => !path.startsWith('dist/'));
+}
+
+/** Every file under a folder, as paths relative to it. */
+function walk(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(dir, join(prefix, e.name)) : [join(prefix, e.name)],
+  );
+}
+
+const packed: string[] = [];
+
 beforeAll(() => {
-  // What `npm pack` puts in the tarball (package.json, bin/, the build's dist/), where `npm install` puts it.
+  // What `npm pack` puts in the tarball (its own file list, plus the build's dist/), where `npm install` puts it.
   mkdirSync(pkg, { recursive: true });
   const built = tsc('-p', join(root, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist'));
   expect(built.all.trim(), 'the build').toBe('');
-  cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
-  cpSync(join(root, 'bin'), join(pkg, 'bin'), { recursive: true });
+  packed.push(...packedFiles());
+  for (const path of packed) {
+    mkdirSync(dirname(join(pkg, path)), { recursive: true });
+    cpSync(join(root, path), join(pkg, path));
+  }
   // The package's dependencies, and the project's own (the test runner, the types of node), as installed.
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   for (const name of ['vitest', 'tsx', '@types']) symlinkSync(join(root, 'node_modules', name), join(project, 'node_modules', name), 'dir');
@@ -47,9 +69,39 @@ beforeAll(() => {
   for (const [name, text] of files) writeFileSync(join(project, name), text);
 }, LONG);
 
+describe('the package', () => {
+  it('ships its command, its manifest, the docs and the build, and nothing else of the repository', () => {
+    expect(packed.sort()).toEqual(['README.md', 'bin/cluster-sim.js', 'docs/writing-a-protocol.md', 'package.json']);
+    expect(walk(join(pkg, 'dist')).filter((f) => !/\.(js|d\.ts)$/.test(f))).toEqual([]);
+    expect(walk(join(pkg, 'dist')).filter((f) => /\.test\./.test(f))).toEqual([]);
+  });
+
+  it('imports, in its code and its declarations, only node and its own dependencies', () => {
+    // This test's project borrows the repository's node_modules, which also holds the development
+    // dependencies; a real install has only the package's dependencies.
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const builtins = new Set(builtinModules);
+    const outside = new Set<string>();
+    for (const file of [...walk(join(pkg, 'dist')).map((f) => join(pkg, 'dist', f)), join(pkg, 'bin/cluster-sim.js')]) {
+      const text = readFileSync(file, 'utf8');
+      const specifiers = [
+        ...text.matchAll(/^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([\w@./:-]+)['"]/gm), // import/export ... from '...'
+        ...text.matchAll(/^\s*import\s*['"]([\w@./:-]+)['"]/gm), // import '...'
+        ...text.matchAll(/\b(?:import|require)\(\s*['"]([\w@./:-]+)['"]\s*\)/g), // import('...'), require('...')
+      ].map((m) => m[1]!);
+      for (const spec of specifiers) {
+        if (spec.startsWith('.') || spec.startsWith('node:') || builtins.has(spec)) continue;
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
+        if (!(name in manifest.dependencies)) outside.add(`${name} (${file.slice(pkg.length + 1)})`);
+      }
+    }
+    expect([...outside]).toEqual([]);
+  });
+});
+
 describe('docs/writing-a-protocol.md', () => {
   it('holds the example, its tests and a tsconfig', () => {
-    expect([...files.keys()].sort()).toEqual(['token-ring.node.test.ts', 'token-ring.test.ts', 'token-ring.ts', 'tsconfig.json']);
+    expect([...files.keys()].sort()).toEqual(['token-ring.node-test.ts', 'token-ring.test.ts', 'token-ring.ts', 'tsconfig.json']);
   });
 
   it("type-checks as pasted, against the package's declarations, which need no types of node", () => {
@@ -95,10 +147,12 @@ describe('docs/writing-a-protocol.md', () => {
   }, LONG);
 
   it("passes the page's vitest file and its node:test file", () => {
-    const vitest = run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run', 'token-ring.test.ts']);
+    // `npx vitest run`, as the page says: every test file of the project (the node:test one is not named as one).
+    const vitest = run(process.execPath, [join(project, 'node_modules/vitest/vitest.mjs'), 'run']);
     expect(vitest.code, vitest.all).toBe(0);
+    expect(vitest.stdout).toMatch(/Test Files\s+1 passed \(1\)/);
     expect(vitest.stdout).toMatch(/Tests\s+4 passed/);
-    const nodeTest = run(process.execPath, ['--import', 'tsx', '--test', 'token-ring.node.test.ts']);
+    const nodeTest = run(process.execPath, ['--import', 'tsx', '--test', 'token-ring.node-test.ts']);
     expect(nodeTest.code, nodeTest.all).toBe(0);
   }, LONG);
 

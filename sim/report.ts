@@ -4,9 +4,9 @@
  * trace hash, plus the tool version and git commit so a stale report is recognised as such.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { oneLine, outputDirError, readTextInput } from './files.ts';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { RunConfig, Scenario } from './scenario.ts';
 import type { RunResult, RunStats, Violation } from './kernel.ts';
 import type { TraceEntry } from './trace.ts';
@@ -52,6 +52,12 @@ export interface Report {
    * directory or else the report's own.
    */
   readonly scenarioFile?: string;
+  /**
+   * The same module as a path from the report's own folder, written with `scenarioFile`: a replay
+   * started in another directory finds it there, as long as the report and the module keep their
+   * places relative to each other.
+   */
+  readonly scenarioFileFromReport?: string;
   readonly config: RunConfig;
   readonly violation: Violation;
   readonly traceHash: string;
@@ -118,7 +124,9 @@ export function writeReport(report: Omit<Report, 'replay'>, dir: string): string
   mkdirSync(dir, { recursive: true });
   const path = join(dir, reportFileName(report));
   const shown = relative(process.cwd(), path) || path;
-  const full: Report = { ...report, replay: commandLine('sim', '--replay', shown) };
+  const module = report.scenarioFile === undefined ? null : resolve(report.scenarioFile);
+  const fromReport = module !== null && existsSync(module) ? relative(dirname(resolve(path)), module).split(sep).join('/') : null;
+  const full: Report = { ...report, ...(fromReport !== null ? { scenarioFileFromReport: fromReport } : {}), replay: commandLine('sim', '--replay', shown) };
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(full, null, 1)}\n`);
   renameSync(tmp, path);
@@ -167,6 +175,7 @@ export function validateReport(data: unknown, path: string, findScenario: (name:
   const c = config as Record<string, unknown>;
   if (typeof c.scenario !== 'string') fail('config.scenario is missing');
   if (r.scenarioFile !== undefined && (typeof r.scenarioFile !== 'string' || r.scenarioFile === '')) fail('scenarioFile must be a file name');
+  if (r.scenarioFileFromReport !== undefined && (typeof r.scenarioFileFromReport !== 'string' || r.scenarioFileFromReport === '')) fail('scenarioFileFromReport must be a file name');
   const scenario = findScenario(c.scenario as string) ?? fail(`unknown scenario ${JSON.stringify(c.scenario)} (see --list; for a scenario of your own, --scenario-file PATH names its module)`);
   if (typeof c.seed !== 'number' || !Number.isSafeInteger(c.seed) || (c.seed as number) < 0) fail('config.seed must be a non-negative integer');
   if (c.bug !== null && typeof c.bug !== 'string') fail('config.bug must be a bug name or null');
