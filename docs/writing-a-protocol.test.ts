@@ -55,7 +55,9 @@ const packed: string[] = [];
 beforeAll(() => {
   // What `npm pack` puts in the tarball (its own file list, plus the build's dist/), where `npm install` puts it.
   mkdirSync(pkg, { recursive: true });
-  const built = tsc('-p', join(root, 'tsconfig.build.json'), '--outDir', join(pkg, 'dist'));
+  // As `npm run build` compiles it, without checking the types again (CI's `tsc --noEmit` does; the
+  // output is the same, declaration errors are still reported, at less than half the time).
+  const built = tsc('-p', join(root, 'tsconfig.build.json'), '--noCheck', '--outDir', join(pkg, 'dist'));
   expect(built.all.trim(), 'the build').toBe('');
   packed.push(...packedFiles());
   for (const path of packed) {
