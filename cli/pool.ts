@@ -2,15 +2,23 @@
  * A fixed pool of worker threads running jobs. Results come back keyed by job, so the order
  * workers finish in never shows in the output.
  */
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compiledEntry } from './compiled.ts';
+import { fromSources } from '../sim/invocation.ts';
 import type { Job, JobResult } from './jobs.ts';
 import type { WorkerRequest, WorkerResponse } from './worker.ts';
 
 /**
- * The worker's entry: from the repository's sources, worker.mjs registers tsx first (a worker
- * does not inherit the parent's loader); from the compiled package, worker.js is plain JavaScript.
+ * What a worker runs. From the compiled package, worker.js, plain JavaScript. From the repository's
+ * sources, the cached compiled bundle of worker.ts (it starts in a fraction of a second), or
+ * worker.mjs, which loads the TypeScript through tsx (a worker does not inherit the parent's
+ * loader), when there is no bundle.
  */
-const workerEntry = new URL(import.meta.url.endsWith('.ts') ? './worker.mjs' : './worker.js', import.meta.url);
+function workerScript(): URL | string {
+  if (!fromSources) return new URL('./worker.js', import.meta.url);
+  return compiledEntry(join(import.meta.dirname, 'worker.ts')) ?? new URL('./worker.mjs', import.meta.url);
+}
 
 interface Pending {
   readonly resolve: (r: JobResult) => void;
@@ -24,7 +32,7 @@ class PoolWorker {
   busy = 0;
 
   constructor() {
-    this.worker = new Worker(workerEntry);
+    this.worker = new Worker(workerScript());
     this.worker.on('message', (m: WorkerResponse) => {
       const p = this.pending.get(m.id);
       if (!p) return;

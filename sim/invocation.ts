@@ -3,7 +3,8 @@
  * replay, a re-run, a report's page) works when pasted: from a checkout of the repository the
  * TypeScript sources run under tsx and the commands are npm scripts (`npm run sim -- ...`); from
  * the installed package the compiled JavaScript runs and the commands are its bin
- * (`npx cluster-sim ...`). Which one is decided by this very module's file: `.ts` or `.js`.
+ * (`npx cluster-sim ...`). Which one is decided by this very module's file: `.ts` (or a bundle of the
+ * sources under .build/) or `.js`.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 export type ToolCommand = 'sim' | 'report' | 'check';
 
-/** True when this code runs from its TypeScript sources (the repository), false when compiled (the package). */
-export const fromSources = import.meta.url.endsWith('.ts');
+/**
+ * True when this code runs from its TypeScript sources (the repository), or from a bundle of them
+ * that cli/compiled.ts cached under .build/ for worker threads; false when compiled (the package).
+ */
+export const fromSources = import.meta.url.endsWith('.ts') || /\/\.build\/[^/]+\.mjs$/.test(import.meta.url);
 
 /** The words that start a command, e.g. `npm run sim --` or `npx cluster-sim`. */
 export function commandPrefix(command: ToolCommand): string {
