@@ -357,7 +357,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
   if (o.metrics !== null) await writeMetrics(o.metrics, [result]);
   let divergence: Divergence | null = null;
   if (o.checkDeterminism) {
-    const pool = new WorkerPool(1);
+    const pool = new WorkerPool(1, { scenarioFile: o.scenarioFile !== null });
     try {
       const again = await pool.runOn(0, { ...job, reportDir: null });
       if (again.traceHash !== result.traceHash) {
@@ -463,7 +463,7 @@ async function sweep(options: Options): Promise<number> {
   const started = performance.now(); // determinism-ok: wall time of the sweep, outside the simulated world
   const sample = new Set(determinismSample(seeds, o.checkDeterminism));
   // The check re-runs a seed in a different worker from the one that ran it first.
-  const pool = new WorkerPool(Math.max(o.workers, sample.size > 0 ? 2 : 1));
+  const pool = new WorkerPool(Math.max(o.workers, sample.size > 0 ? 2 : 1), { scenarioFile: o.scenarioFile !== null });
   const mainWorkers = o.workers;
   let done = 0;
   let failing = 0;

@@ -18,6 +18,9 @@ export type ToolCommand = 'sim' | 'report' | 'check';
  */
 export const fromSources = import.meta.url.endsWith('.ts') || /\/\.build\/[^/]+\.mjs$/.test(import.meta.url);
 
+/** True when a TypeScript loader runs this code (the sources under tsx); false in a bundle or the package. */
+export const typeScriptLoaded = import.meta.url.endsWith('.ts');
+
 /** The words that start a command, e.g. `npm run sim --` or `npx cluster-sim`. */
 export function commandPrefix(command: ToolCommand): string {
   if (fromSources) return `npm run ${command} --`;

@@ -18,7 +18,7 @@ import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunConfig, Scenario } from './scenario.ts';
 import { Stream } from '../core/contract/rng.ts';
-import { fromSources } from './invocation.ts';
+import { typeScriptLoaded } from './invocation.ts';
 import { oneLine } from './files.ts';
 
 export class ScenarioFileError extends Error {}
@@ -78,7 +78,7 @@ async function load(given: string, path: string): Promise<ScenarioFile> {
   if (!statSync(path).isFile()) fail('is not a file');
   const ext = extname(path).toLowerCase();
   if (!TYPESCRIPT.has(ext) && !JAVASCRIPT.has(ext)) fail(`not a TypeScript or JavaScript module (expected ${[...TYPESCRIPT, ...JAVASCRIPT].join(', ')})`);
-  if (TYPESCRIPT.has(ext) && !fromSources) await registerTypeScript();
+  if (TYPESCRIPT.has(ext) && !typeScriptLoaded) await registerTypeScript();
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
