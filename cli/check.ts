@@ -13,6 +13,7 @@ import { parseHistory, type History } from '../checkers/linearizability/history.
 import { evidenceHistory } from '../checkers/linearizability/evidence.ts';
 import { UsageError, checkOutputFile, oneLine, parseCommandLine, readTextInput, runCommand, isEntry } from './command.ts';
 import { contextAround, renderHtml, renderTimeline } from '../checkers/linearizability/render.ts';
+import { commandPrefix } from '../sim/invocation.ts';
 
 const EXIT_LINEARIZABLE = 0;
 const EXIT_NOT_LINEARIZABLE = 1;
@@ -20,9 +21,9 @@ const EXIT_UNKNOWN = 3;
 const DEFAULT_TIMEOUT_SECONDS = 60;
 const TIMELINE_OPERATIONS = 24;
 
-const USAGE = `usage: npm run check -- FILE [--timeout SECONDS] [--json] [--html OUT.html] [--all-keys]
+const USAGE = `usage: ${commandPrefix('check')} FILE [--timeout SECONDS] [--json] [--html OUT.html] [--all-keys]
   FILE               a history (the README's format: model register, kv, mutex, multi-register, set or
-                     fifo-queue; \`npm run sim -- --history FILE\` writes one), or a report of a
+                     fifo-queue; \`${commandPrefix('sim')} --history FILE\` writes one), or a report of a
                      linearizability violation, whose failing key's history it checks again
   --timeout SECONDS  wall-clock budget for the check (default ${DEFAULT_TIMEOUT_SECONDS}; 0 = none); exit 3 when it runs out
   --json             print one JSON object instead of text

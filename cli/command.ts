@@ -38,7 +38,7 @@ export async function executeCommand(name: string, main: (argv: string[]) => num
 }
 
 /** Runs a command as the process's own: its exit status becomes the process's, a closed pipe ends it quietly. */
-export function runCommand(name: string, main: (argv: string[]) => number | Promise<number>): void {
+export function runCommand(name: string, main: (argv: string[]) => number | Promise<number>, argv: string[] = process.argv.slice(2)): void {
   const onPipeError = (e: NodeJS.ErrnoException) => {
     // The reader went away (`| head -1`): what was decided stands, the rest of the output is moot.
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -46,7 +46,7 @@ export function runCommand(name: string, main: (argv: string[]) => number | Prom
   };
   process.stdout.on('error', onPipeError);
   process.stderr.on('error', onPipeError);
-  void executeCommand(name, main, process.argv.slice(2)).then((code) => {
+  void executeCommand(name, main, argv).then((code) => {
     process.exitCode = code;
   });
 }

@@ -8,12 +8,15 @@ import chalk from 'chalk';
 import type { ExploreBounds, Scenario } from '../sim/scenario.ts';
 import { toolInfo } from '../sim/report.ts';
 import { printTable } from '../reports/terminal.ts';
+import { commandLine } from '../sim/invocation.ts';
 import { configFor } from '../sim/run.ts';
 import { exploreScenario, knownBugBounds, resolveBounds, type ExploreOutcome } from '../explore/index.ts';
 import type { SearchOrder, SearchProgress } from '../explore/explorer.ts';
 
 export interface ExploreCommand {
   readonly scenario: Scenario;
+  /** The user's scenario module (--scenario-file) as given, for the report; null for a built-in scenario. */
+  readonly scenarioFile: string | null;
   readonly bug: string | null;
   readonly seed: number;
   readonly bounds: Partial<ExploreBounds>;
@@ -100,6 +103,7 @@ export function runExploreCommand(c: ExploreCommand): number {
     ...(onProgress ? { onProgress, progressEveryMs: 250 } : {}),
     reportDir: c.out,
     tool: toolInfo(),
+    scenarioFile: c.scenarioFile,
   });
   if (drawn) process.stderr.write('\r\x1b[2K');
   const v = outcome.violation;
@@ -157,7 +161,7 @@ function summaryJson(o: ExploreOutcome) {
       : [],
     counterexample: v ? { depth: v.depth, continued: v.continued, faults: v.faults, path: v.path } : null,
     report: v?.reportPath ?? null,
-    replay: v?.reportPath ? `npm run sim -- --replay ${rel(v.reportPath)}` : null,
+    replay: v?.reportPath ? commandLine('sim', '--replay', rel(v.reportPath)) : null,
   };
 }
 
@@ -187,6 +191,6 @@ function printSummary(o: ExploreOutcome): void {
   if (v.replay?.violation) console.log(`\nThe kernel's replay of it meets the same violation at event ${v.replay.violation.eventIndex} (trace hash ${v.replay.traceHash}).`);
   if (v.reportPath) {
     console.log(`Report:  ${rel(v.reportPath)}`);
-    console.log(`Replay:  npm run sim -- --replay ${rel(v.reportPath)}`);
+    console.log(`Replay:  ${commandLine('sim', '--replay', rel(v.reportPath))}`);
   }
 }

@@ -3,7 +3,7 @@
  * with the trace tail recorded and write the report. Runs the same in the main thread and in a
  * worker, which is what lets a sweep's results be identical for any number of workers.
  */
-import type { RunConfig } from '../sim/scenario.ts';
+import type { RunConfig, Scenario } from '../sim/scenario.ts';
 import type { FaultEvent } from '../sim/faults.ts';
 import type { RunStats, Violation } from '../sim/kernel.ts';
 import type { TraceEntry } from '../sim/trace.ts';
@@ -11,9 +11,13 @@ import { configFor, runConfig } from '../sim/run.ts';
 import { findScenario } from '../scenarios/index.ts';
 import { makeReport, writeReport, type ToolInfo } from '../sim/report.ts';
 import { RunMetrics, type MetricsJson } from './metrics.ts';
+import { loadScenarioFile, loadedScenarioFile } from '../sim/scenario-file.ts';
+import type { JobScenarioFile } from './scenario-source.ts';
 
 export interface Job {
   readonly scenario: string;
+  /** The user's scenario module the scenario comes from (`--scenario-file`); absent: a built-in one. */
+  readonly scenarioFile?: JobScenarioFile;
   readonly seed: number;
   readonly bug: string | null;
   /** Replaces the seed's swarm schedule (from --faults). */
@@ -55,16 +59,29 @@ export interface JobResult {
   readonly coverage: Readonly<Record<string, number>>;
 }
 
+/** The job's scenario: from its file (loaded before, see `loadJobScenario`) or built in. */
+function jobScenario(job: Job): Scenario {
+  const name = job.config?.scenario ?? job.scenario;
+  const scenario = job.scenarioFile ? loadedScenarioFile(job.scenarioFile.path).scenarios.find((s) => s.name === name) : findScenario(name);
+  if (!scenario) throw new Error(`unknown scenario ${name}${job.scenarioFile ? ` in ${job.scenarioFile.given}` : ''}`);
+  return scenario;
+}
+
+/** Loads the job's scenario file, if it has one, so `runJob` can find its scenario (a worker thread loads it on its first job). */
+export async function loadJobScenario(job: Job): Promise<void> {
+  if (job.scenarioFile) await loadScenarioFile(job.scenarioFile.given, job.scenarioFile.path);
+}
+
 export function jobConfig(job: Job): RunConfig {
   if (job.config) return job.config;
-  const scenario = findScenario(job.scenario);
-  if (!scenario) throw new Error(`unknown scenario ${job.scenario}`);
+  const scenario = jobScenario(job);
   const config = configFor(scenario, job.seed, job.bug);
   return job.faults ? { ...config, faults: job.faults, options: { ...config.options, swarm: 'replaced by --faults' } } : config;
 }
 
 /** Runs a job; with `job.metrics`, also collects the run's metrics (which prom-client hands out asynchronously). */
 export async function runJobWithMetrics(job: Job, observe?: Observer): Promise<JobResult> {
+  await loadJobScenario(job);
   if (!job.metrics) return runJob(job, observe);
   const metrics = new RunMetrics(job.config?.scenario ?? job.scenario);
   const config = jobConfig(job);
@@ -80,8 +97,7 @@ export async function runJobWithMetrics(job: Job, observe?: Observer): Promise<J
 type Observer = (node: string, observation: unknown, nowMs: number) => void;
 
 export function runJob(job: Job, observe?: Observer): JobResult {
-  const scenario = findScenario(job.config?.scenario ?? job.scenario);
-  if (!scenario) throw new Error(`unknown scenario ${job.scenario}`);
+  const scenario = jobScenario(job);
   const config = jobConfig(job);
   const started = performance.now(); // determinism-ok: wall time of the run, outside the simulated world
   const window = job.traceWindow;
@@ -111,7 +127,7 @@ export function runJob(job: Job, observe?: Observer): JobResult {
     if (job.reportDir !== null) {
       // A finding is never lost to an I/O error: the caller prints it and how to re-run it.
       try {
-        reportPath = writeReport(makeReport(traced, { kind: 'sim' }, job.tool), job.reportDir);
+        reportPath = writeReport(makeReport(traced, { kind: 'sim' }, job.tool, job.scenarioFile?.given ?? null), job.reportDir);
       } catch (e) {
         reportError = `${(e as NodeJS.ErrnoException).code ?? (e as Error).message} writing under ${job.reportDir}`;
       }

@@ -5,15 +5,25 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { compiledEntry } from './compiled.ts';
+import { fromSources } from '../sim/invocation.ts';
 import type { Job, JobResult } from './jobs.ts';
 import type { WorkerRequest, WorkerResponse } from './worker.ts';
 
 /**
- * What a worker runs: the cached compiled bundle of worker.ts (it starts in a fraction of a
- * second), or worker.mjs, which loads the TypeScript through tsx, when there is no bundle.
+ * What a worker runs. From the compiled package, worker.js, plain JavaScript. From the repository's
+ * sources, the cached compiled bundle of worker.ts (it starts in a fraction of a second), or
+ * worker.mjs, which loads the TypeScript through tsx (a worker does not inherit the parent's
+ * loader), when there is no bundle or a user's scenario file is loaded: that file may import the
+ * repository's modules, which must then be the very modules the worker runs, as in the main thread.
  */
-function workerScript(): URL | string {
-  return compiledEntry(join(import.meta.dirname, 'worker.ts')) ?? new URL('./worker.mjs', import.meta.url);
+function workerScript(scenarioFile: boolean): URL | string {
+  if (!fromSources) return new URL('./worker.js', import.meta.url);
+  return (scenarioFile ? null : compiledEntry(join(import.meta.dirname, 'worker.ts'))) ?? new URL('./worker.mjs', import.meta.url);
+}
+
+export interface PoolOptions {
+  /** The jobs load a user's scenario file (`--scenario-file`). */
+  readonly scenarioFile?: boolean;
 }
 
 interface Pending {
@@ -27,8 +37,8 @@ class PoolWorker {
   private nextId = 0;
   busy = 0;
 
-  constructor() {
-    this.worker = new Worker(workerScript());
+  constructor(scenarioFile: boolean) {
+    this.worker = new Worker(workerScript(scenarioFile));
     this.worker.on('message', (m: WorkerResponse) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -60,8 +70,8 @@ class PoolWorker {
 export class WorkerPool {
   private readonly workers: PoolWorker[];
 
-  constructor(size: number) {
-    this.workers = Array.from({ length: Math.max(1, size) }, () => new PoolWorker());
+  constructor(size: number, options: PoolOptions = {}) {
+    this.workers = Array.from({ length: Math.max(1, size) }, () => new PoolWorker(options.scenarioFile ?? false));
   }
 
   get size(): number {

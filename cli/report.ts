@@ -7,15 +7,15 @@
  */
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { findScenario } from '../scenarios/index.ts';
 import { runConfig } from '../sim/run.ts';
-import { loadReport, ReportError, type Report } from '../sim/report.ts';
+import { commandPrefix } from '../sim/invocation.ts';
+import { loadReportWithScenarios } from './scenario-source.ts';
 import { formatEntry, formatDuration } from '../reports/terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from '../reports/html.ts';
 import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
 
 
-const help = `Usage: npm run report -- FILE [--out OUT.html] [--window-ms N]
+const help = `Usage: ${commandPrefix('report')} FILE [--out OUT.html] [--window-ms N] [--scenario-file PATH]
 
 Re-runs the report FILE with the whole trace recorded, checks that the run's trace hash is the
 report's, prints the violation and the trace entries before it, and writes a single-file HTML page
@@ -25,6 +25,8 @@ Options:
   --out OUT.html     where to write the page (default: FILE with .html instead of .json; a directory: the
                      page goes there under that name)
   --window-ms N      draw the last N ms before the violation in full detail (default: ${DEFAULT_WINDOW_MS})
+  --scenario-file PATH  the scenario module the report's run came from, when it is no longer where the
+                     report says (a report of a user's scenario remembers its file)
   -h, --help         this text
 
 Exit status: 0 the page was written, 2 bad usage or a broken or foreign report.`;
@@ -53,12 +55,13 @@ function parseWindow(text: string): number {
   return n;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const parsed = parseCommandLine({
     args: argv,
     options: {
       out: { type: 'string' },
       'window-ms': { type: 'string' },
+      'scenario-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -70,7 +73,7 @@ export function main(argv: string[]): number {
     return 0;
   }
   const files = parsed.positionals;
-  if (files.length === 0) throw new UsageError('give the report to render: npm run report -- FILE (see --help)');
+  if (files.length === 0) throw new UsageError(`give the report to render: ${commandPrefix('report')} FILE (see --help)`);
   if (files.length > 1) throw new UsageError(`one report at a time, got ${files.length}: ${files.join(' ')}`);
   const file = files[0]!;
   const windowMs = v['window-ms'] === undefined ? DEFAULT_WINDOW_MS : parseWindow(v['window-ms']);
@@ -80,14 +83,8 @@ export function main(argv: string[]): number {
   if (out === file) throw new UsageError(`--out ${out} would overwrite the report`);
   checkOutputFile(out, '--out');
 
-  let report: Report;
-  try {
-    report = loadReport(file, findScenario);
-  } catch (e) {
-    if (e instanceof ReportError) throw new UsageError(e.message);
-    throw e;
-  }
-  const scenario = findScenario(report.config.scenario)!;
+  const { report, source } = await loadReportWithScenarios(file, v['scenario-file']);
+  const scenario = source.find(report.config.scenario)!;
   let result;
   try {
     result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: TRACE_CAPACITY } });

@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { resolve } from 'node:path';
 import chalk from 'chalk';
 import Table from 'cli-table3';
-import { defaultScenarioName, findScenario, scenarios } from '../scenarios/index.ts';
+import { defaultScenarioName } from '../scenarios/index.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { FaultScriptError, faultScheduleError, formatFault, parseFaultScript, type FaultEvent } from '../sim/faults.ts';
 import { configFor, runConfig } from '../sim/run.ts';
@@ -17,26 +17,32 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { WorkerPool } from './pool.ts';
 import { determinismSample, locateDivergence, type Divergence } from './determinism.ts';
-import { loadReport, ReportError, toolInfo, writeReport, makeReport, type Report } from '../sim/report.ts';
+import { toolInfo, writeReport, makeReport } from '../sim/report.ts';
 import { formatEntry, formatDuration, compactJson, printTable } from '../reports/terminal.ts';
 import { isValidSeed } from '../core/contract/rng.ts';
 import { runExploreCommand } from './explore.ts';
 import type { ExploreBounds } from '../sim/scenario.ts';
 import { UsageError, checkOutputDir, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
 import { historyCollector, writeHistory } from './history-export.ts';
+import { pickScenario, loadReportWithScenarios, scenarioSource, type JobScenarioFile, type ScenarioSource } from './scenario-source.ts';
+import { commandLine, commandPrefix } from '../sim/invocation.ts';
 
 
-const help = `Usage: npm run sim -- [options]
+const sim = commandPrefix('sim');
+const help = `Usage: ${sim} [options]
 
-Run one seed:        npm run sim -- --seed 42 [--scenario NAME] [--bug NAME]
-Sweep seeds:         npm run sim -- --seeds 1..1000 [--workers 2] [--shard 1/4] [--check-determinism]
-Replay a report:     npm run sim -- --replay reports/out/FILE.json
-Explore:             npm run sim -- --explore --scenario raft-explore [--bug NAME] [--depth N] [--max-crashes N] ...
-List:                npm run sim -- --list | --list-bugs [--scenario NAME]
+Run one seed:        ${sim} --seed 42 [--scenario NAME] [--bug NAME]
+Your own scenario:   ${sim} --scenario-file my-protocol.ts --seed 1   (and with any of the forms below)
+Sweep seeds:         ${sim} --seeds 1..1000 [--workers 2] [--shard 1/4] [--check-determinism]
+Replay a report:     ${sim} --replay reports/out/FILE.json
+Explore:             ${sim} --explore --scenario raft-explore [--bug NAME] [--depth N] [--max-crashes N] ...
+List:                ${sim} --list | --list-bugs [--scenario NAME]
 
 Options:
   --seed N               the seed (a non-negative integer); without it a random one is chosen and printed
-  --scenario NAME        the scenario to run (default: ${defaultScenarioName}); --list shows them
+  --scenario NAME        the scenario to run (default: ${defaultScenarioName}, or the scenario file's first); --list shows them
+  --scenario-file PATH   run the scenarios a TypeScript or JavaScript module of yours exports (a default
+                         export, an array \`scenarios\`, or named exports); reports remember the file
   --list                 list the scenarios, one line each
   --seeds A..B           sweep seeds A to B (inclusive)
   --workers N            run a sweep on N worker threads (results are identical for any N)
@@ -51,6 +57,7 @@ Options:
   --out DIR              where reports go (default: reports/out/)
   --tail N               trace entries kept in a report and shown before a violation (default: 400 / 15 shown)
   --metrics FILE         write the run's or the sweep's counters and histograms in the Prometheus text format
+  --history FILE         write the run's client history in the linearizability checker's format (one run only)
   -h, --help             this text
 
 Exhaustive exploration (a bounded model checker over the same step functions; the README, "Exhaustive exploration"):
@@ -76,6 +83,8 @@ Exhaustive exploration (a bounded model checker over the same step functions; th
 Exit status: 0 no violation, 1 a violation (a report was written), 2 bad usage or bad input.`;
 
 interface Options {
+  /** The user's scenario module (--scenario-file), or null for a built-in scenario. */
+  scenarioFile: JobScenarioFile | null;
   seed: number | null;
   seeds: { from: number; to: number } | null;
   scenario: Scenario;
@@ -136,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
         guided: { type: 'boolean' },
         symmetry: { type: 'boolean' },
         history: { type: 'string' },
+        'scenario-file': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -145,14 +155,18 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  if (v.explore && v.scenario === undefined) {
-    throw new UsageError(`--explore needs --scenario: the explorable scenarios are ${scenarios.filter((s) => s.explore !== undefined).map((s) => s.name).join(', ')}`);
+  // A report names its own scenario file; --scenario-file with --replay gives one that moved.
+  const replaying = v.replay !== undefined && !v.list && !v['list-bugs'] && !v.explore;
+  const source = replaying ? null : await scenarioSource(v['scenario-file']);
+  const scenarios = source?.scenarios ?? [];
+  const explorable = () => scenarios.filter((s) => s.explore !== undefined).map((s) => s.name).join(', ') || 'none (a scenario is explorable when it declares `explore`, even `explore: {}`)';
+  if (v.explore && v.scenario === undefined && source?.file == null) {
+    throw new UsageError(`--explore needs --scenario: the explorable scenarios are ${explorable()}`);
   }
-  const scenarioName = v.scenario ?? defaultScenarioName;
-  const scenario = findScenario(scenarioName);
-  if (!scenario) throw new UsageError(`unknown scenario ${JSON.stringify(scenarioName)}; --list shows the scenarios`);
-  if (v.list) return list(v.json ?? false);
+  const scenario = source !== null ? pickScenario(source, v.scenario) : null!;
+  if (v.list) return list(source!, v.json ?? false);
   if (v['list-bugs']) return listBugs(v.scenario ? [scenario] : scenarios, v.json ?? false);
+  const scenarioFile: JobScenarioFile | null = source?.file ? { given: source.file.given, path: source.file.path } : null;
   const out = resolve(v.out ?? 'reports/out');
   checkOutputDir(v.out ?? 'reports/out', '--out');
   const json = v.json ?? false;
@@ -165,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
   const exploreOnly = ['depth', 'max-crashes', 'mid-step', 'max-drops', 'max-dups', 'max-inflight', 'max-commands', 'max-timers', 'liveness', 'time-budget', 'dfs', 'guided', 'symmetry'] as const;
   if (v.explore) {
     if (scenario.explore === undefined) {
-      throw new UsageError(`scenario ${scenario.name} has no model for --explore; the explorable scenarios are ${scenarios.filter((s) => s.explore !== undefined).map((s) => s.name).join(', ')}`);
+      throw new UsageError(`scenario ${scenario.name} has no model for --explore; the explorable scenarios are ${explorable()}`);
     }
     for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--explore makes its own schedules: drop --${flag}`);
@@ -193,14 +207,14 @@ export async function main(argv: string[]): Promise<number> {
       timeBudgetMs = Number(text) * 1000;
     }
     const seed = v.seed !== undefined ? parseIntArg(v.seed, '--seed', 0) : 0;
-    return runExploreCommand({ scenario, bug, seed, bounds, order: v.dfs ? 'dfs' : v.guided ? 'guided' : 'bfs', symmetry: v.symmetry ?? false, timeBudgetMs, json: v.json ?? false, out: resolve(v.out ?? 'reports/out') });
+    return runExploreCommand({ scenario, scenarioFile: scenarioFile?.given ?? null, bug, seed, bounds, order: v.dfs ? 'dfs' : v.guided ? 'guided' : 'bfs', symmetry: v.symmetry ?? false, timeBudgetMs, json: v.json ?? false, out: resolve(v.out ?? 'reports/out') });
   }
   for (const flag of exploreOnly) if (v[flag] !== undefined) throw new UsageError(`--${flag} is a bound of an exploration: give --explore too`);
   if (v.replay !== undefined) {
     for (const flag of ['seed', 'seeds', 'bug', 'faults', 'shard', 'scenario'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--replay takes its ${flag === 'faults' ? 'fault schedule' : flag} from the report; drop --${flag}`);
     }
-    return replay(v.replay, json, out, tail, history);
+    return replay(v.replay, v['scenario-file'], json, out, tail, history);
   }
   if (v.seed !== undefined && v.seeds !== undefined) throw new UsageError('give either --seed or --seeds, not both');
   const bug = v.bug ?? null;
@@ -248,7 +262,7 @@ export async function main(argv: string[]): Promise<number> {
   if (v.seed !== undefined) seed = parseIntArg(v.seed, '--seed', 0);
   if (v.metrics !== undefined) checkOutputFile(v.metrics, '--metrics');
   const metrics = v.metrics !== undefined ? resolve(v.metrics) : null;
-  const options: Options = { seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics, history };
+  const options: Options = { scenarioFile, seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics, history };
   if (seeds) return sweep(options);
   if (seed === null) {
     seed = randomInt(0, 2 ** 31);
@@ -257,13 +271,14 @@ export async function main(argv: string[]): Promise<number> {
   return single({ ...options, seed });
 }
 
-function list(json: boolean): number {
+function list(source: ScenarioSource, json: boolean): number {
+  const scenarios = source.scenarios;
   if (json) {
-    console.log(JSON.stringify({ scenarios: scenarios.map((s) => ({ name: s.name, description: s.description, bugs: s.bugs.map((b) => b.name), default: s.name === defaultScenarioName })) }));
+    console.log(JSON.stringify({ scenarios: scenarios.map((s) => ({ name: s.name, description: s.description, bugs: s.bugs.map((b) => b.name), default: s.name === source.defaultName })) }));
     return 0;
   }
   const width = Math.max(...scenarios.map((s) => s.name.length));
-  for (const s of scenarios) console.log(`${s.name.padEnd(width)}  ${s.description}${s.name === defaultScenarioName ? ' (default)' : ''}`);
+  for (const s of scenarios) console.log(`${s.name.padEnd(width)}  ${s.description}${s.name === source.defaultName ? ' (default)' : ''}`);
   return 0;
 }
 
@@ -284,6 +299,7 @@ function listBugs(which: readonly Scenario[], json: boolean): number {
 function makeJob(o: Options, seed: number): Job {
   return {
     scenario: o.scenario.name,
+    ...(o.scenarioFile !== null ? { scenarioFile: o.scenarioFile } : {}),
     seed,
     bug: o.bug,
     ...(o.faults ? { faults: o.faults } : {}),
@@ -298,9 +314,14 @@ function makeJob(o: Options, seed: number): Job {
 const tty = () => process.stdout.isTTY === true;
 
 /** The command that re-runs a job from scratch, for when its report could not be written. */
-function rerunCommand(o: Pick<Options, 'scenario' | 'bug' | 'faults'>, seed: number): string {
-  const faults = o.faults ? ` --faults ${JSON.stringify(o.faults.map(formatFault).join('; '))}` : '';
-  return `npm run sim -- --scenario ${o.scenario.name} --seed ${seed}${o.bug ? ` --bug ${o.bug}` : ''}${faults}`;
+function rerunCommand(o: Pick<Options, 'scenario' | 'scenarioFile' | 'bug' | 'faults'>, seed: number): string {
+  return commandLine(
+    'sim',
+    ...(o.scenarioFile !== null ? ['--scenario-file', o.scenarioFile.given] : []),
+    ...['--scenario', o.scenario.name, '--seed', String(seed)],
+    ...(o.bug ? ['--bug', o.bug] : []),
+    ...(o.faults ? ['--faults', o.faults.map(formatFault).join('; ')] : []),
+  );
 }
 
 function violationLines(r: JobResult, shown: number, rerun: string | null = null): string[] {
@@ -315,7 +336,7 @@ function violationLines(r: JobResult, shown: number, rerun: string | null = null
     for (const e of r.trace.slice(-shown)) lines.push(`  ${formatEntry(e)}`);
   }
   if (r.reportPath) {
-    lines.push('', `Report:  ${rel(r.reportPath)}`, `Replay:  npm run sim -- --replay ${rel(r.reportPath)}`, `HTML:    npm run report -- ${rel(r.reportPath)}`);
+    lines.push('', `Report:  ${rel(r.reportPath)}`, `Replay:  ${commandLine('sim', '--replay', rel(r.reportPath))}`, `HTML:    ${commandLine('report', rel(r.reportPath))}`);
   } else if (r.reportError !== null) {
     lines.push('', `Report:  NOT WRITTEN (${r.reportError})`);
     if (rerun !== null) lines.push(`Re-run:  ${rerun}`);
@@ -336,7 +357,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
   if (o.metrics !== null) await writeMetrics(o.metrics, [result]);
   let divergence: Divergence | null = null;
   if (o.checkDeterminism) {
-    const pool = new WorkerPool(1);
+    const pool = new WorkerPool(1, { scenarioFile: o.scenarioFile !== null });
     try {
       const again = await pool.runOn(0, { ...job, reportDir: null });
       if (again.traceHash !== result.traceHash) {
@@ -360,7 +381,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
         violations: result.violation ? [violationSummary(result)] : [],
         counters: result.counters,
         report: result.reportPath,
-        replay: result.reportPath ? `npm run sim -- --replay ${rel(result.reportPath)}` : result.violation ? rerunCommand(o, o.seed) : null,
+        replay: result.reportPath ? commandLine('sim', '--replay', rel(result.reportPath)) : result.violation ? rerunCommand(o, o.seed) : null,
         ...(result.reportError !== null ? { reportError: result.reportError } : {}),
         ...(historyOps !== null ? { history: { file: o.history, operations: historyOps } } : {}),
         ...(o.checkDeterminism ? { determinism: divergence ? { ok: false, divergence } : { ok: true } } : {}),
@@ -381,7 +402,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
       ['result', result.violation ? `VIOLATION: ${result.violation.invariant}` : 'ok: no invariant violated'],
       ...(o.checkDeterminism ? [['determinism', divergence ? 'MISMATCH' : 'same trace hash in a second worker'] as [string, string]] : []),
     ]);
-    if (historyOps !== null) console.log(`history     ${historyOps} client operations written to ${rel(o.history!)} (npm run check -- ${rel(o.history!)})`);
+    if (historyOps !== null) console.log(`history     ${historyOps} client operations written to ${rel(o.history!)} (${commandLine('check', rel(o.history!))})`);
     if (result.violation) for (const line of violationLines(result, 15, rerunCommand(o, o.seed))) console.log(line);
     if (divergence) printDivergence(divergence);
   }
@@ -442,7 +463,7 @@ async function sweep(options: Options): Promise<number> {
   const started = performance.now(); // determinism-ok: wall time of the sweep, outside the simulated world
   const sample = new Set(determinismSample(seeds, o.checkDeterminism));
   // The check re-runs a seed in a different worker from the one that ran it first.
-  const pool = new WorkerPool(Math.max(o.workers, sample.size > 0 ? 2 : 1));
+  const pool = new WorkerPool(Math.max(o.workers, sample.size > 0 ? 2 : 1), { scenarioFile: o.scenarioFile !== null });
   const mainWorkers = o.workers;
   let done = 0;
   let failing = 0;
@@ -540,7 +561,7 @@ async function sweep(options: Options): Promise<number> {
       const first = failures[0]!;
       console.log('');
       console.log(`First failing seed ${first.seed}: ${first.violation!.message}`);
-      if (first.reportPath !== null) console.log(`Replay:  npm run sim -- --replay ${rel(first.reportPath)}`);
+      if (first.reportPath !== null) console.log(`Replay:  ${commandLine('sim', '--replay', rel(first.reportPath))}`);
       else console.log(`Report:  NOT WRITTEN (${first.reportError ?? 'no report folder'}); re-run: ${rerunCommand(o, first.seed)}`);
     }
     for (const d of divergences.slice(0, 3)) printDivergence(d);
@@ -584,21 +605,15 @@ function emptyStats() {
   return { messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0, replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0, forgeries: 0 };
 }
 
-async function replay(file: string, json: boolean, out: string, tail: number, history: string | null): Promise<number> {
-  let report: Report;
-  try {
-    report = loadReport(file, findScenario);
-  } catch (e) {
-    if (e instanceof ReportError) throw new UsageError(e.message);
-    throw e;
-  }
+async function replay(file: string, scenarioFileOverride: string | undefined, json: boolean, out: string, tail: number, history: string | null): Promise<number> {
+  const { report, source } = await loadReportWithScenarios(file, scenarioFileOverride);
   const tool = toolInfo();
   const notes: string[] = [];
   if (report.tool.commit && tool.commit && report.tool.commit !== tool.commit) {
     notes.push(`the report was made at commit ${report.tool.commit.slice(0, 10)}, this is ${tool.commit.slice(0, 10)}: changed code may take a different path`);
   }
   if (report.tool.dirty) notes.push('the report was made with uncommitted changes: its commit alone may not rebuild the run');
-  const scenario = findScenario(report.config.scenario)!;
+  const scenario = source.find(report.config.scenario)!;
   const started = performance.now(); // determinism-ok: wall time of the replay
   const recorder = history !== null ? historyCollector() : null;
   const result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: tail }, ...(recorder ? { onObservation: recorder.observe } : {}) });
@@ -613,7 +628,7 @@ async function replay(file: string, json: boolean, out: string, tail: number, hi
   else if (v) verdict = `a different violation: ${v.invariant} at event ${v.eventIndex} (the report has ${report.violation.invariant} at event ${report.violation.eventIndex}); trace hash ${result.traceHash}${sameHash ? ' (same)' : `, report has ${report.traceHash}`}`;
   else verdict = `no violation: the run is clean now (trace hash ${result.traceHash}, the report has ${report.traceHash})`;
   let newReport: string | null = null;
-  if (v && !sameViolation) newReport = writeReport(makeReport(result, { kind: 'sim' }), out);
+  if (v && !sameViolation) newReport = writeReport(makeReport(result, { kind: 'sim' }, toolInfo(), source.file?.given ?? null), out);
   if (json) {
     console.log(
       JSON.stringify({
@@ -638,7 +653,7 @@ async function replay(file: string, json: boolean, out: string, tail: number, hi
     for (const note of notes) console.error(`note: ${note}`);
     console.log(`Replay of ${file} (scenario ${report.config.scenario}, seed ${report.config.seed}${report.config.bug ? `, bug ${report.config.bug}` : ''}):`);
     console.log(`  ${verdict}`);
-    if (historyOps !== null) console.log(`  ${historyOps} client operations written to ${rel(history!)} (npm run check -- ${rel(history!)})`);
+    if (historyOps !== null) console.log(`  ${historyOps} client operations written to ${rel(history!)} (${commandLine('check', rel(history!))})`);
     if (v) {
       const r: JobResult = { seed: report.config.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, wallMs, violation: v, reportPath: newReport, reportError: null, checkpoints: [], swarm: null, trace: result.trace, stats: result.stats, counters: {}, coverage: result.coverage };
       for (const line of violationLines(r, 15)) console.log(line);

@@ -38,6 +38,8 @@ export interface ExploreOptions {
   /** Where a counterexample's report goes; null: none is written. */
   readonly reportDir?: string | null;
   readonly tool?: ToolInfo;
+  /** The user's scenario module the scenario comes from, as given: the report records it for the replay. */
+  readonly scenarioFile?: string | null;
   /** Replay the counterexample in the kernel to check it (default true). */
   readonly verify?: boolean;
 }
@@ -126,7 +128,7 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
       const same = v !== null && v.invariant === finding.invariant && v.message === finding.message;
       replay = { violation: v, traceHash: run.traceHash, same };
       if (v !== null && options.reportDir != null) {
-        reportPath = writeReport(makeReport(run, { kind: 'explore', depth: world.depth }, options.tool), options.reportDir);
+        reportPath = writeReport(makeReport(run, { kind: 'explore', depth: world.depth }, options.tool, options.scenarioFile ?? null), options.reportDir);
       }
     }
     violation = {

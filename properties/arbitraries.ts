@@ -31,8 +31,11 @@ import { configFor } from '../sim/run.ts';
 export interface CaseShape<O extends object = Record<string, unknown>> {
   /** The scenario's own options: cluster shape, workload size. */
   readonly options: fc.Arbitrary<O>;
-  /** The servers faults may target, for given options. */
-  servers(options: O): NodeId[];
+  /**
+   * The servers faults may target, for given options. Absent: the faultable nodes of the world
+   * each case's config builds (the scenario's `build` is then called once more per case).
+   */
+  servers?(options: O): NodeId[];
   /** The servers of the largest cluster the options can describe: faults are drawn over these. */
   readonly maxServers: readonly NodeId[];
   readonly kinds: readonly FaultKind[];
@@ -58,10 +61,15 @@ export interface CaseShape<O extends object = Record<string, unknown>> {
   readonly phases?: { readonly durationMs: number; readonly quietMs: number };
 }
 
+/**
+ * The faulty phase's link conditions a case draws. Each is drawn only when the shape names its
+ * fault kind ('loss', 'duplicate', 'latency'); one left out keeps the scenario's own base value,
+ * so a shape that leaves out duplication never sees a duplicate.
+ */
 export interface NetworkCase {
-  readonly lossRate: number;
-  readonly duplicateRate: number;
-  readonly latencyMaxMs: number;
+  readonly lossRate?: number;
+  readonly duplicateRate?: number;
+  readonly latencyMaxMs?: number;
 }
 
 export interface RunCase<O extends object = Record<string, unknown>> {
@@ -151,14 +159,20 @@ export function runCaseArb<O extends object>(shape: CaseShape<O>): fc.Arbitrary<
     seed: fc.nat({ max: 2 ** 31 - 1 }),
     options: shape.options,
     enabled: shape.faults !== undefined ? fc.constant([...shape.kinds]) : fc.subarray([...shape.kinds]),
-    network: fc.record({
-      lossRate: fc.integer({ min: 0, max: 20 }).map((p) => p / 100),
-      duplicateRate: fc.integer({ min: 0, max: 10 }).map((p) => p / 100),
-      latencyMaxMs: fc.integer({ min: 1, max: 30 }),
-    }),
+    network: networkCaseArb(shape.kinds),
     faults:
       shape.faults ??
       (shape.kinds.length === 0 ? fc.constant([]) : fc.array(faultArb(shape.maxServers, shape.durationMs, shape.kinds), { maxLength: shape.maxFaults ?? 60, size: 'large' })),
+  });
+}
+
+/** The case's base link conditions: only those of the fault kinds named (see `NetworkCase`). */
+export function networkCaseArb(kinds: readonly FaultKind[]): fc.Arbitrary<NetworkCase> {
+  // The fields keep their order, so a shape naming all three kinds draws the cases it always drew.
+  return fc.record({
+    ...(kinds.includes('loss') ? { lossRate: fc.integer({ min: 0, max: 20 }).map((p) => p / 100) } : {}),
+    ...(kinds.includes('duplicate') ? { duplicateRate: fc.integer({ min: 0, max: 10 }).map((p) => p / 100) } : {}),
+    ...(kinds.includes('latency') ? { latencyMaxMs: fc.integer({ min: 1, max: 30 }) } : {}),
   });
 }
 
@@ -205,20 +219,53 @@ export function caseConfig<O extends object>(scenario: Scenario, shape: CaseShap
   const base = configFor(scenario, c.seed, bug);
   // The case's network conditions hold for the faulty phase: they are a fault event at 0 ms, so
   // the final heal restores the scenario's calm base and liveness is judged on a calm network.
-  const conditions: FaultEvent = {
-    atMs: 0,
-    type: 'network',
-    conditions: shape.networkFor?.(c.options) ?? {
-      lossRate: c.network.lossRate,
-      duplicateRate: c.network.duplicateRate,
-      latency: { kind: 'uniform', minMs: Math.min(1, c.network.latencyMaxMs), maxMs: c.network.latencyMaxMs },
-    },
-  };
-  const faults = applicableFaults(c as unknown as RunCase, shape.servers(c.options));
+  const drawn = shape.networkFor?.(c.options) ?? networkConditions(c.network);
+  const conditions: FaultEvent[] = Object.keys(drawn).length > 0 ? [{ atMs: 0, type: 'network', conditions: drawn }] : [];
+  const options = { ...base.options, ...c.options, swarm: { enabled: c.enabled, source: 'property' } };
+  const servers = shape.servers?.(c.options) ?? faultableNodes(scenario, { ...base, options });
+  const faults = applicableFaults(c as unknown as RunCase, servers);
   return {
     ...base,
-    options: { ...base.options, ...c.options, swarm: { enabled: c.enabled, source: 'property' } },
-    faults: [conditions, ...faults],
+    options,
+    faults: [...conditions, ...faults],
     ...(shape.phases !== undefined ? { durationMs: shape.phases.durationMs, quietMs: shape.phases.quietMs } : {}),
+  };
+}
+
+/** The link conditions a case drew, as a network change (fields it did not draw are left out). */
+function networkConditions(n: NetworkCase): Partial<LinkConditions> {
+  return {
+    ...(n.lossRate !== undefined ? { lossRate: n.lossRate } : {}),
+    ...(n.duplicateRate !== undefined ? { duplicateRate: n.duplicateRate } : {}),
+    ...(n.latencyMaxMs !== undefined ? { latency: { kind: 'uniform' as const, minMs: Math.min(1, n.latencyMaxMs), maxMs: n.latencyMaxMs } } : {}),
+  };
+}
+
+function faultableNodes(scenario: Scenario, config: RunConfig): NodeId[] {
+  return scenario.build(config).nodes.filter((n) => n.faultable).map((n) => n.id);
+}
+
+/**
+ * A shape for any scenario, for a property run without a shape of its own: each case keeps the
+ * options its seed gives, faults may strike every faultable node of its world (over the nodes
+ * seeds 0-15 ever give), of the scenario's fault kinds, over the longest faulty phase of those
+ * seeds (a fault past a case's own end never happens).
+ */
+export function scenarioShape(scenario: Scenario, { sampleSeeds = 16, maxFaults = 60 } = {}): CaseShape<Record<string, never>> {
+  const servers = new Set<NodeId>();
+  let durationMs = 0;
+  for (let seed = 0; seed < sampleSeeds; seed++) {
+    const config = configFor(scenario, seed);
+    for (const id of faultableNodes(scenario, config)) servers.add(id);
+    durationMs = Math.max(durationMs, config.durationMs);
+  }
+  // Without a faultable node, only the network's conditions can change.
+  const kinds = servers.size > 0 ? scenario.faultKinds : scenario.faultKinds.filter((k) => k === 'loss' || k === 'duplicate' || k === 'latency');
+  return {
+    options: fc.constant({}),
+    maxServers: [...servers].sort(),
+    kinds,
+    durationMs,
+    maxFaults,
   };
 }

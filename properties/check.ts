@@ -10,7 +10,8 @@ import type { RunConfig } from '../sim/scenario.ts';
 import type { Violation } from '../sim/kernel.ts';
 import { runConfig } from '../sim/run.ts';
 import { caseConfig, runCaseArb, type CaseShape, type RunCase } from './arbitraries.ts';
-import { makeReport, writeReport } from '../sim/report.ts';
+import { makeReport, toolInfo, writeReport } from '../sim/report.ts';
+import { commandLine } from '../sim/invocation.ts';
 
 export interface PropertyOptions {
   readonly bug?: string | null;
@@ -20,6 +21,8 @@ export interface PropertyOptions {
   readonly path?: string;
   /** Where the report of a failure goes; null: no report. */
   readonly reportDir?: string | null;
+  /** The user's scenario module the scenario comes from, as given: the report records it for the replay. */
+  readonly scenarioFile?: string | null;
 }
 
 export interface PropertyOutcome {
@@ -60,7 +63,7 @@ export function checkScenario<O extends object>(scenario: Scenario, shape: CaseS
         property: `${scenario.name}: every invariant holds`,
         fastCheck: { seed: details.seed, path: details.counterexamplePath ?? '', numRuns: details.numRuns },
         shrunk: true,
-      }),
+      }, toolInfo(), options.scenarioFile ?? null),
       options.reportDir ?? 'reports/out',
     );
   }
@@ -84,7 +87,7 @@ export function describeOutcome(o: PropertyOutcome): string {
   return [
     `${o.scenario}${o.bug ? ` (bug ${o.bug})` : ''}: ${o.violation?.invariant ?? '?'} after ${o.numRuns} cases; shrunk ${o.numShrinks} times to ${o.config?.faults.length ?? '?'} fault events`,
     `  ${o.violation?.message ?? ''}`,
-    ...(o.reportPath ? [`  replay: npm run sim -- --replay ${o.reportPath}`] : []),
+    ...(o.reportPath ? [`  replay: ${commandLine('sim', '--replay', o.reportPath)}`] : []),
     `  fast-check: { seed: ${o.seed}, path: "${o.path ?? ''}" }`,
   ].join('\n');
 }

@@ -33,6 +33,7 @@ import type { Violation } from '../sim/kernel.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import { formatFault, formatMs, type FaultEvent } from '../sim/faults.ts';
 import { formatEntry } from './terminal.ts';
+import { commandLine } from '../sim/invocation.ts';
 
 export interface RenderOptions {
   /** How much of the run before the violation to draw in full detail (default 2000 ms; all of it if the run is shorter). */
@@ -723,7 +724,7 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
   if (marksLeftOut > 0) notes.push(`${marksLeftOut.toLocaleString('en-US')} earlier marks (timers, observations, ...) are not drawn (at most ${maxMarks.toLocaleString('en-US')}).`);
   const shownFrom = winFrom === 0 ? 'the whole run' : `the last ${formatTime(winTo - winFrom)} before the violation (${formatTime(winFrom)} to ${formatTime(winTo)})`;
 
-  const renderCmd = options.reportPath ? `npm run report -- ${shellWord(options.reportPath)}` : null;
+  const renderCmd = options.reportPath ? commandLine('report', options.reportPath) : null;
   const title = `${report.scenario} seed ${report.seed}${report.bug ? ` (${report.bug})` : ''}: ${v.invariant}`;
   const faultItems = report.config.faults
     .map((f) => {
@@ -830,10 +831,6 @@ function originLine(report: Report): string {
     default:
       return JSON.stringify(o);
   }
-}
-
-function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function renderOverview(report: Report, timeline: Timeline, runEnd: number, winFrom: number, winTo: number): string {

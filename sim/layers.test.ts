@@ -9,7 +9,8 @@
  *   scenarios   -> core, sim, checkers
  *   properties  -> core, sim, checkers, scenarios      (fast-check targets)
  *   reports     -> core, sim, checkers, scenarios      (renderers)
- *   cli         -> everything but bench
+ *   cli         -> everything but api and bench
+ *   api         -> everything but bench    (the package's public entry, api/index.ts, and its helpers)
  *   bench       -> everything
  *
  * and no cycle between the folders of core (one protocol may embed another, never both ways).
@@ -28,7 +29,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   properties: ['core', 'sim', 'checkers', 'scenarios', 'properties'],
   reports: ['core', 'sim', 'checkers', 'scenarios', 'reports'],
   cli: ['core', 'sim', 'explore', 'checkers', 'scenarios', 'properties', 'reports', 'cli'],
-  bench: ['core', 'sim', 'explore', 'checkers', 'scenarios', 'properties', 'reports', 'cli', 'bench'],
+  api: ['core', 'sim', 'explore', 'checkers', 'scenarios', 'properties', 'reports', 'cli', 'api'],
+  bench: ['core', 'sim', 'explore', 'checkers', 'scenarios', 'properties', 'reports', 'cli', 'api', 'bench'],
 };
 
 function sources(dir: string): string[] {

@@ -4,16 +4,16 @@
  * trace hash, plus the tool version and git commit so a stale report is recognised as such.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { oneLine, outputDirError, readTextInput } from './files.ts';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { RunConfig, Scenario } from './scenario.ts';
 import type { RunResult, RunStats, Violation } from './kernel.ts';
 import type { TraceEntry } from './trace.ts';
 import { faultScheduleError } from './faults.ts';
 import { conditionsError } from './network.ts';
 import { directedScheduleError } from './directed.ts';
+import { commandLine, fromSources, packageRoot } from './invocation.ts';
 
 export const REPORT_FORMAT = 'cluster-sim-report';
 export const REPORT_VERSION = 1;
@@ -21,7 +21,11 @@ export const REPORT_VERSION = 1;
 export interface ToolInfo {
   readonly name: string;
   readonly version: string;
-  /** The git commit the report was made at, when known. */
+  /**
+   * The git commit of the code that ran, when known: this repository's when run from its sources;
+   * from the installed package, the project's (the repository of the current directory), since
+   * that is where the scenarios that ran live, next to the lock file that pins this package.
+   */
   readonly commit: string | null;
   /** True when the working tree had uncommitted changes: the commit alone may not rebuild the run. */
   readonly dirty: boolean;
@@ -42,6 +46,18 @@ export interface Report {
   readonly seed: number;
   readonly bug: string | null;
   readonly origin: ReportOrigin;
+  /**
+   * The user's scenario module the run came from (`--scenario-file`), as it was given; absent for
+   * the scenarios built into the tool. A replay loads it again, resolved against the current
+   * directory or else the report's own.
+   */
+  readonly scenarioFile?: string;
+  /**
+   * The same module as a path from the report's own folder, written with `scenarioFile`: a replay
+   * started in another directory finds it there, as long as the report and the module keep their
+   * places relative to each other.
+   */
+  readonly scenarioFileFromReport?: string;
   readonly config: RunConfig;
   readonly violation: Violation;
   readonly traceHash: string;
@@ -55,16 +71,16 @@ export interface Report {
   readonly replay: string;
 }
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 let cachedTool: ToolInfo | undefined;
 
 export function toolInfo(): ToolInfo {
   if (cachedTool) return cachedTool;
-  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  const root = packageRoot();
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string };
   let commit: string | null = null;
   let dirty = false;
   try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: fromSources ? root : process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     commit = git('rev-parse', 'HEAD');
     dirty = git('status', '--porcelain', '--untracked-files=no').length > 0;
   } catch {
@@ -74,7 +90,8 @@ export function toolInfo(): ToolInfo {
   return cachedTool;
 }
 
-export function makeReport(result: RunResult, origin: ReportOrigin, tool: ToolInfo = toolInfo()): Omit<Report, 'replay'> {
+/** `scenarioFile`: the user's scenario module the run came from, as given (`Report.scenarioFile`). */
+export function makeReport(result: RunResult, origin: ReportOrigin, tool: ToolInfo = toolInfo(), scenarioFile: string | null = null): Omit<Report, 'replay'> {
   if (!result.violation) throw new Error('makeReport: the run had no violation');
   return {
     format: REPORT_FORMAT,
@@ -84,6 +101,7 @@ export function makeReport(result: RunResult, origin: ReportOrigin, tool: ToolIn
     seed: result.config.seed,
     bug: result.config.bug,
     origin,
+    ...(scenarioFile !== null ? { scenarioFile } : {}),
     config: result.config,
     violation: result.violation,
     traceHash: result.traceHash,
@@ -106,7 +124,9 @@ export function writeReport(report: Omit<Report, 'replay'>, dir: string): string
   mkdirSync(dir, { recursive: true });
   const path = join(dir, reportFileName(report));
   const shown = relative(process.cwd(), path) || path;
-  const full: Report = { ...report, replay: `npm run sim -- --replay ${shown.includes(' ') ? JSON.stringify(shown) : shown}` };
+  const module = report.scenarioFile === undefined ? null : resolve(report.scenarioFile);
+  const fromReport = module !== null && existsSync(module) ? relative(dirname(resolve(path)), module).split(sep).join('/') : null;
+  const full: Report = { ...report, ...(fromReport !== null ? { scenarioFileFromReport: fromReport } : {}), replay: commandLine('sim', '--replay', shown) };
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(full, null, 1)}\n`);
   renameSync(tmp, path);
@@ -120,6 +140,11 @@ export class ReportError extends Error {}
  * with a `ReportError` whose message names the problem in one line.
  */
 export function loadReport(path: string, findScenario: (name: string) => Scenario | undefined): Report {
+  return validateReport(readReportData(path), path, findScenario);
+}
+
+/** A report file's JSON, not yet validated (to learn its scenario file before its scenario is looked up). */
+export function readReportData(path: string): unknown {
   let text: string;
   try {
     text = readTextInput(path, 'report');
@@ -132,7 +157,7 @@ export function loadReport(path: string, findScenario: (name: string) => Scenari
   } catch (e) {
     throw new ReportError(`${path} is not a report: not valid JSON (${oneLine((e as Error).message, 120)})`);
   }
-  return validateReport(data, path, findScenario);
+  return data;
 }
 
 export function validateReport(data: unknown, path: string, findScenario: (name: string) => Scenario | undefined): Report {
@@ -149,7 +174,9 @@ export function validateReport(data: unknown, path: string, findScenario: (name:
   if (typeof config !== 'object' || config === null) fail('the report has no run config');
   const c = config as Record<string, unknown>;
   if (typeof c.scenario !== 'string') fail('config.scenario is missing');
-  const scenario = findScenario(c.scenario as string) ?? fail(`unknown scenario ${JSON.stringify(c.scenario)} (see --list)`);
+  if (r.scenarioFile !== undefined && (typeof r.scenarioFile !== 'string' || r.scenarioFile === '')) fail('scenarioFile must be a file name');
+  if (r.scenarioFileFromReport !== undefined && (typeof r.scenarioFileFromReport !== 'string' || r.scenarioFileFromReport === '')) fail('scenarioFileFromReport must be a file name');
+  const scenario = findScenario(c.scenario as string) ?? fail(`unknown scenario ${JSON.stringify(c.scenario)} (see --list; for a scenario of your own, --scenario-file PATH names its module)`);
   if (typeof c.seed !== 'number' || !Number.isSafeInteger(c.seed) || (c.seed as number) < 0) fail('config.seed must be a non-negative integer');
   if (c.bug !== null && typeof c.bug !== 'string') fail('config.bug must be a bug name or null');
   if (c.bug !== null && !scenario.bugs.some((b) => b.name === c.bug)) fail(`scenario ${scenario.name} has no bug ${JSON.stringify(c.bug)} (see --list-bugs)`);

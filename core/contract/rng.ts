@@ -7,7 +7,13 @@
 import seedrandom from 'seedrandom';
 import type { Rng } from './protocol.ts';
 
-export type StreamState = seedrandom.State.Alea;
+/** Alea's state (seedrandom's `State.Alea`, spelled out so the package's types need no seedrandom types). */
+export interface StreamState {
+  readonly c: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+}
 
 export class Stream implements Rng {
   // Alea's state. seedrandom seeds it (Baagoe's Mash over the stream key); the kernel draws from

@@ -68,7 +68,7 @@ describe.each([
   it('switch on every kind their schedule draws, so every generated event applies', () => {
     for (const c of fc.sample(runCaseArb(shape), { numRuns: 100, seed: 1 })) {
       expect(c.enabled).toEqual(shape.kinds);
-      expect(applicableFaults(c as unknown as RunCase, shape.servers(c.options))).toHaveLength(c.faults.length);
+      expect(applicableFaults(c as unknown as RunCase, shape.servers!(c.options))).toHaveLength(c.faults.length);
     }
   });
 });
