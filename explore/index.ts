@@ -79,6 +79,11 @@ export interface ExploreOutcome {
   readonly violation: ExploreViolation | null;
   readonly profile: SearchProfile | null;
   readonly visitedBytes: number;
+  /** Breadth-first: bytes of the frontier's levels, and the most worlds waiting at once. */
+  readonly frontierBytes: number;
+  readonly frontierPeak: number;
+  /** The probability that a fingerprint collision hid a world (TLC's estimate; see SearchResult). */
+  readonly collisionProbability: number;
 }
 
 /**
@@ -160,6 +165,9 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
     violation,
     profile: result.profile,
     visitedBytes: result.visitedBytes,
+    frontierBytes: result.frontierBytes,
+    frontierPeak: result.frontierPeak,
+    collisionProbability: result.collisionProbability,
   };
 }
 
