@@ -506,7 +506,7 @@ class Level {
   }
 }
 
-const LEVEL_CHUNK_LOG2 = 16;
+const LEVEL_CHUNK_LOG2 = 12;
 const LEVEL_CHUNK_MASK = (1 << LEVEL_CHUNK_LOG2) - 1;
 
 /** First in, first out; lets a world go once it is taken (its children hold what they share with it). */
