@@ -62,6 +62,7 @@ export function initialState<SM, Cmd, Query, Result>(setup: RaftSetup<SM, Cmd, Q
     lastLeaderContactMs: null,
     votesGranted: [],
     votesRejected: [],
+    transferCampaign: false,
     leader: null,
   };
 }
@@ -115,6 +116,7 @@ export type RaftCoverEvent =
   | 'raft/leader-stepped-down'
   | 'raft/read-confirmed'
   | 'raft/transfer-timeout-now'
+  | 'raft/transfer-won'
   | 'raft/membership-changed';
 
 // ---------------------------------------------------------------------------------------------

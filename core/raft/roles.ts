@@ -63,6 +63,7 @@ export function becomeCandidate<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, 
   enterTerm(c, s.currentTerm + 1, s.self);
   s.role = 'candidate';
   s.leaderId = null;
+  s.transferCampaign = transfer;
   s.votesGranted = isVoter(s, s.self) ? [s.self] : [];
   s.votesRejected = [];
   redrawElectionTimeout(c);
@@ -96,6 +97,8 @@ export function becomeLeader<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Res
     lastQuorumCheckMs: c.env.nowMs,
   };
   observe(c, { kind: 'becameLeader', node: s.self, term: s.currentTerm, lastIndex: next - 1 });
+  // Thesis §3.10: the point of a transfer is that its target wins (voters waive their lease for it).
+  if (s.transferCampaign) cover(c, 'raft/transfer-won');
   // Thesis §6.4 and the single-server membership fix: commit a no-op of the new term first.
   appendAsLeader(c, { type: 'noop' });
   c.fx.push({ type: 'setTimer', timer: HEARTBEAT_TIMER, afterMs: c.opts.heartbeatIntervalMs });

@@ -68,6 +68,7 @@ export {
   DEAD,
   entryIncarnation,
   entryStatus,
+  isSwimTimer,
   LEFT,
   membershipOf,
   SUSPECT,

@@ -11,12 +11,14 @@ import { isrMutants } from './isr.ts';
 import { migrationMutants } from './migration.ts';
 import { raftMutants } from './raft.ts';
 import { stemedbMutants } from './stemedb.ts';
+import { swimMutants } from './swim.ts';
 
 export const zoo: readonly Mutant[] = [
   ...failoverMutants,
   ...clusterMutants,
   ...migrationMutants,
   ...raftMutants,
+  ...swimMutants,
   ...isrMutants,
   ...integrityMutants,
   ...fencingMutants,
