@@ -11,13 +11,13 @@
  *   npm run mutants -- --workers 2 --shard 1/4       this machine's share, two at a time
  *   npm run mutants -- --sample 10 --sample-seed 7 --expect cli/mutants/record.json
  *                                                    CI: a rotating sample of the recorded kills
- *   --budget SECONDS (per mutant, default 600), --json, --write FILE (merges this run into a record:
+ *   --budget SECONDS (CPU seconds per mutant, default 600: ten minutes of one core), --json, --write FILE (merges this run into a record:
  *   the mutants it ran are replaced, the others kept). A sample against a record draws from the
- *   kills recorded within 60 s.
+ *   kills recorded within 60 CPU seconds.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { scenarios } from '../scenarios/index.ts';
 import { Stream } from '../core/contract/rng.ts';
 import { UsageError, checkOutputFile, isEntry, parseCommandLine, readTextInput, runCommand } from './command.ts';
@@ -45,10 +45,11 @@ export interface MutantOutcome {
 }
 
 /** Runs the battery on a mutated copy in a child process (the copy's own modules are the mutated ones). */
-function runBatteryIn(copy: string, scenarioNames: readonly string[], budgetMs: number): Promise<BatteryResult> {
+function runBatteryIn(copy: string, relevant: readonly { name: string; distance: number }[], budgetMs: number): Promise<BatteryResult> {
+  const request = { scenarios: relevant.map((r) => r.name), nearest: relevant.filter((r) => r.distance === relevant[0]!.distance).length, budgetMs };
   const tsx = import.meta.resolve('tsx');
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', tsx, join(copy, 'cli/mutants/battery.ts'), JSON.stringify({ scenarios: scenarioNames, budgetMs })], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', tsx, join(copy, 'cli/mutants/battery.ts'), JSON.stringify(request)], { cwd: copy, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -121,7 +122,7 @@ function row(o: MutantOutcome): string[] {
     r?.invariant ?? (o.error ?? ''),
     r === null ? '' : String(r.tries),
     r?.shrunkFaults === null || r?.shrunkFaults === undefined ? '' : String(r.shrunkFaults),
-    r === null ? '' : `${(r.wallMs / 1000).toFixed(1)} s`,
+    r === null ? '' : `${(r.cpuMs / 1000).toFixed(1)} s`,
   ];
 }
 
@@ -176,15 +177,15 @@ export async function main(argv: string[]): Promise<number> {
   if (values.patch !== undefined) {
     for (const flag of ['only', 'shard', 'sample', 'expect', 'write'] as const) if (values[flag] !== undefined) throw new UsageError(`--patch judges one patch: drop --${flag}`);
     readTextInput(values.patch, 'patch');
-    const o = await judge({ id: 'patch', patch: join(process.cwd(), values.patch) }, budgetMs);
+    const o = await judge({ id: 'patch', patch: resolve(process.cwd(), values.patch) }, budgetMs);
     if (values.json) console.log(JSON.stringify(o));
     else if (o.result === null) console.error(`mutants: ${o.error ?? 'the battery could not run'}`);
     else {
       const r = o.result;
       console.log(
         r.killed
-          ? `caught: ${r.invariant} in ${r.scenario} by ${r.method} after ${r.tries} ${r.method === 'sweep' ? 'seeds' : r.method === 'property' ? 'cases' : 'worlds'}, ${(r.wallMs / 1000).toFixed(1)} s (${r.shrunkFaults ?? '?'} fault events after shrinking; ${r.reproduce})`
-          : `survived: no invariant broke in ${(r.wallMs / 1000).toFixed(1)} s (${r.ran.sweepRuns} seeds, ${r.ran.propertyCases} property cases, ${r.ran.exploredWorlds} explored worlds over ${r.scenarios.join(', ')})`,
+          ? `caught: ${r.invariant} in ${r.scenario} by ${r.method} after ${r.tries} ${r.method === 'sweep' ? 'seeds' : r.method === 'property' ? 'cases' : 'worlds'}, ${(r.cpuMs / 1000).toFixed(1)} s of CPU (${r.shrunkFaults ?? '?'} fault events after shrinking; ${r.reproduce})`
+          : `survived: no invariant broke in ${(r.cpuMs / 1000).toFixed(1)} s of CPU (${r.ran.sweepRuns} seeds, ${r.ran.propertyCases} property cases, ${r.ran.exploredWorlds} explored worlds over ${r.scenarios.join(', ')})`,
       );
     }
     return o.result === null ? 2 : o.result.killed ? 0 : 1;
@@ -229,7 +230,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const regressions = record === null ? [] : outcomes.filter((o) => verdict(o) !== 'killed' && record!.some((r) => r.id === o.id && r.verdict === 'killed'));
   if (values.write !== undefined) {
-    const entries: RecordEntry[] = outcomes.map((o) => ({ id: o.id, verdict: verdict(o), method: o.result?.method ?? null, invariant: o.result?.invariant ?? null, wallMs: o.result?.wallMs ?? null }));
+    const entries: RecordEntry[] = outcomes.map((o) => ({ id: o.id, verdict: verdict(o), method: o.result?.method ?? null, invariant: o.result?.invariant ?? null, wallMs: o.result?.wallMs ?? null, cpuMs: o.result?.cpuMs ?? null }));
     const merged = mergeRecord(recordToMergeInto(values.write), entries, zoo.map((m) => m.id));
     writeFileSync(values.write, `${JSON.stringify(merged, null, 1)}\n`);
   }

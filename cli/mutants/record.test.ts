@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../sim/files.ts';
 import { mergeRecord, parseRecord, quickKills, type RecordEntry } from './record.ts';
 
-const entry = (id: string, verdict: RecordEntry['verdict'], wallMs: number | null = 1000): RecordEntry => ({ id, verdict, method: verdict === 'killed' ? 'sweep' : null, invariant: null, wallMs });
+const entry = (id: string, verdict: RecordEntry['verdict'], wallMs: number | null = 1000): RecordEntry => ({ id, verdict, method: verdict === 'killed' ? 'sweep' : null, invariant: null, wallMs, cpuMs: wallMs });
 
 describe('the mutant record', () => {
   it('refuses what is not a record with one line', () => {
     expect(() => parseRecord('{', 'r.json')).toThrow(InputError);
     expect(() => parseRecord('{', 'r.json')).toThrow(/^mutant record r\.json is not JSON/);
     expect(() => parseRecord('{"id":"a"}', 'r.json')).toThrow(/must be a list of entries, got object/);
-    expect(() => parseRecord('[{"id":"a","verdict":"dead","method":null,"invariant":null,"wallMs":null}]', 'r.json')).toThrow(/entry 0 is not/);
+    expect(() => parseRecord('[{"id":"a","verdict":"dead","method":null,"invariant":null,"wallMs":null,"cpuMs":null}]', 'r.json')).toThrow(/entry 0 is not/);
     expect(parseRecord(JSON.stringify([entry('a', 'killed')]), 'r.json')).toEqual([entry('a', 'killed')]);
   });
 
@@ -22,5 +22,7 @@ describe('the mutant record', () => {
   it('samples for CI only among quick recorded kills', () => {
     const record = [entry('fast', 'killed', 2_000), entry('slow', 'killed', 200_000), entry('alive', 'SURVIVED', 1_000), entry('unknown', 'killed', null)];
     expect([...quickKills(record, 60)]).toEqual(['fast']);
+    const wallOnly = { ...entry('old', 'killed', 5_000), cpuMs: null };
+    expect([...quickKills([wallOnly], 60)]).toEqual(['old']);
   });
 });

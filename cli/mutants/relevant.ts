@@ -32,33 +32,44 @@ export function importGraph(root: string, folders: readonly string[] = ['core', 
   return graph;
 }
 
-function reaches(graph: Map<string, string[]>, from: string, targets: ReadonlySet<string>): boolean {
+/** Import hops from `from` to the nearest of `targets`, or -1 when it reaches none. */
+function distance(graph: Map<string, string[]>, from: string, targets: ReadonlySet<string>): number {
   const seen = new Set<string>([from]);
-  const stack = [from];
-  while (stack.length > 0) {
-    const f = stack.pop()!;
-    if (targets.has(f)) return true;
-    for (const next of graph.get(f) ?? []) if (!seen.has(next)) stack.push(next) && seen.add(next);
+  let frontier = [from];
+  for (let hops = 0; frontier.length > 0; hops++) {
+    const next: string[] = [];
+    for (const f of frontier) {
+      if (targets.has(f)) return hops;
+      for (const n of graph.get(f) ?? []) if (!seen.has(n)) seen.add(n) && next.push(n);
+    }
+    frontier = next;
   }
-  return false;
+  return -1;
 }
 
 function isScenario(v: unknown): v is Scenario {
   return typeof v === 'object' && v !== null && typeof (v as Scenario).name === 'string' && typeof (v as Scenario).configure === 'function' && typeof (v as Scenario).build === 'function';
 }
 
-/** Names of the scenarios whose modules reach one of `changed` (repository-relative paths), in registry order. */
-export async function relevantScenarios(root: string, changed: readonly string[], registry: readonly Scenario[]): Promise<string[]> {
+/**
+ * The scenarios whose modules reach one of `changed` (repository-relative paths), nearest first
+ * (fewest import hops from the scenario's module to the change, then registry order), each with
+ * its distance: a Raft mutant is judged by the Raft scenarios first, then by those embedding Raft.
+ */
+export async function relevantScenarios(root: string, changed: readonly string[], registry: readonly Scenario[]): Promise<{ readonly name: string; readonly distance: number }[]> {
   const graph = importGraph(root);
   const targets = new Set(changed);
-  const names = new Set<string>();
+  const near = new Map<string, number>();
   for (const file of [...graph.keys()].filter((f) => f.startsWith('scenarios/') && f !== 'scenarios/index.ts')) {
-    if (!reaches(graph, file, targets)) continue;
+    const d = distance(graph, file, targets);
+    if (d < 0) continue;
     const mod = (await import(pathToFileURL(join(root, file)).href)) as Record<string, unknown>;
+    const found = (v: unknown) => isScenario(v) && near.set(v.name, Math.min(near.get(v.name) ?? Infinity, d));
     for (const value of Object.values(mod)) {
-      if (isScenario(value)) names.add(value.name);
-      else if (Array.isArray(value)) for (const v of value) if (isScenario(v)) names.add(v.name);
+      if (Array.isArray(value)) value.forEach(found);
+      else found(value);
     }
   }
-  return registry.map((s) => s.name).filter((n) => names.has(n));
+  const order = registry.map((s) => s.name).filter((n) => near.has(n));
+  return order.map((name) => ({ name, distance: near.get(name)! })).sort((a, b) => a.distance - b.distance || order.indexOf(a.name) - order.indexOf(b.name));
 }

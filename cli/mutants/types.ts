@@ -39,6 +39,8 @@ export interface BatteryResult {
   /** How to see the failure again in a tree with the mutant applied. */
   readonly reproduce: string | null;
   readonly wallMs: number;
+  /** CPU time of the battery's process: what its budget counts. */
+  readonly cpuMs: number;
   /** The scenarios the battery judged relevant, and what it ran. */
   readonly scenarios: readonly string[];
   readonly ran: { readonly sweepRuns: number; readonly propertyCases: number; readonly exploredWorlds: number };

