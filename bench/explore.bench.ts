@@ -49,10 +49,17 @@ function fullGc(): void {
   forcedGc();
 }
 
-/** Runs an exploration; CPU time, GC time, and live bytes per world (sampled with a full collection every 2 s). */
+/**
+ * Runs an exploration; CPU time, GC time, and live bytes per world: heap and array buffers (the
+ * visited set and the frontier live in array buffers), sampled with a full collection every 2 s.
+ */
 function measure(run: (onProgress: (p: SearchProgress) => void) => ExploreOutcome): { o: ExploreOutcome; cpu: number; gc: number; bytesPerWorld: number | null } {
   fullGc();
-  const base = process.memoryUsage().heapUsed;
+  const live = () => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const base = live();
   let bytesPerWorld: number | null = null;
   let forcedMs = 0;
   let forcedCpu = 0;
@@ -63,7 +70,7 @@ function measure(run: (onProgress: (p: SearchProgress) => void) => ExploreOutcom
     const c = process.cpuUsage(c0);
     forcedCpu += (c.user + c.system) / 1000;
     forcedMs += performance.now() - t0;
-    if (p.unique > 10_000) bytesPerWorld = (process.memoryUsage().heapUsed - base) / p.unique;
+    if (p.unique > 10_000) bytesPerWorld = Math.max(bytesPerWorld ?? 0, (live() - base) / p.unique);
   };
   const gc = gcMeter();
   const c0 = process.cpuUsage();
@@ -77,7 +84,10 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export default async function exploreBench(): Promise<void> {
   const budgetS = Number(process.env.EXPLORE_BENCH_BUDGET ?? 120);
-  console.log('Throughput: raft-explore, no bug, every world within the bounds (unique worlds per second of wall and of CPU time)');
+  console.log('Throughput: raft-explore, no bug, every world within the bounds (unique worlds per second of wall and of CPU time;');
+  console.log('  B/world: live bytes at the peak per distinct world; visited: bytes of the fingerprint table per distinct world;');
+  console.log('  levels: bytes of the breadth-first levels (a world waiting or expanded: its parent and its step) per world kept in them;');
+  console.log('  P(collision): TLC\'s estimate of a fingerprint collision)');
   const runs: [string, Partial<ExploreBounds>, boolean][] = [
     ['depth 9, no faults', { depth: 9 }, false],
     ['depth 10, no faults, symmetry', { depth: 10 }, true],
@@ -90,7 +100,8 @@ export default async function exploreBench(): Promise<void> {
     console.log(
       `  ${name.padEnd(56)} ${fmt(o.unique).padStart(9)} worlds ${fmt(o.explored).padStart(10)} transitions ${(o.elapsedMs / 1000).toFixed(1).padStart(5)} s  ` +
         `${fmt(o.unique / (o.elapsedMs / 1000)).padStart(6)}/s wall ${fmt(o.unique / (cpu / 1000)).padStart(6)}/s cpu  GC ${((gc / o.elapsedMs) * 100).toFixed(0)}% of wall  ` +
-        `${bytesPerWorld === null ? '?' : fmt(bytesPerWorld)} B/world  ${o.exhausted ? 'exhausted' : o.stoppedBy}`,
+        `${bytesPerWorld === null ? '?' : fmt(bytesPerWorld)} B/world  visited ${(o.visitedBytes / o.unique).toFixed(1)} B  ` +
+        `levels ${(o.frontierBytes / Math.max(1, o.unique - o.atDepthBound)).toFixed(1)} B  P(collision) ${o.collisionProbability.toPrecision(2)}  ${o.exhausted ? 'exhausted' : o.stoppedBy}`,
     );
   }
 

@@ -47,10 +47,15 @@ describe('npm run sim -- --explore', () => {
     const data = JSON.parse(json.stdout);
     expect(data).toMatchObject({ exhausted: true, stoppedBy: 'exhausted', violations: [], report: null, maxDepth: 5, symmetry: ['n1', 'n2', 'n3'] });
     expect(data.unique).toBeGreaterThan(100);
+    // Fingerprints only, with TLC's estimate of a collision; a frontier of 8 bytes a world.
+    expect(data.collisionProbability).toBeGreaterThan(0);
+    expect(data.collisionProbability).toBeLessThan(1e-9);
+    expect(data.frontierPeak).toBeGreaterThan(0);
     const text = sim(['--explore', '--scenario', 'raft-explore', '--depth', '5', '--time-budget', '60']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/unique\s+[\d,]+ worlds/);
     expect(text.stdout).toMatch(/exhausted\s+yes/);
+    expect(text.stdout).toMatch(/visited\s+64-bit fingerprints, [\d.]+ MB; collision probability [\d.e-]+/);
     expect(text.stdout).toContain('ok: no invariant violated');
     // The guided order and the timer bound, on the command line.
     const guided = sim(['--explore', '--scenario', 'raft-explore', '--bug', 'votedfor-not-persisted', '--depth', '9', '--max-crashes', '1', '--guided', '--max-timers', '4', '--symmetry', '--json', '--out', mkdtempSync(join(tmpdir(), 'explore-cli-'))]);

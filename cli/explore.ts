@@ -29,6 +29,7 @@ export interface ExploreCommand {
 
 const rel = (p: string) => relative(process.cwd(), p) || p;
 const count = (n: number) => n.toLocaleString('en-US');
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 function orderName(order: SearchOrder): string {
   switch (order) {
@@ -156,6 +157,10 @@ function summaryJson(o: ExploreOutcome) {
     atDepthBound: o.atDepthBound,
     wallMs: Math.round(o.elapsedMs),
     worldsPerSecond: rate(o),
+    visitedBytes: o.visitedBytes,
+    frontierBytes: o.frontierBytes,
+    frontierPeak: o.frontierPeak,
+    collisionProbability: o.collisionProbability,
     violations: v
       ? [{ invariant: v.invariant, kind: v.kind, message: v.message, depth: v.depth, continued: v.continued, faults: v.faults, eventIndex: v.replay?.violation?.eventIndex ?? null, atMs: v.replay?.violation?.atMs ?? null, report: v.reportPath }]
       : [],
@@ -176,6 +181,8 @@ function printSummary(o: ExploreOutcome): void {
     ['max depth', `${o.maxDepth} (bound ${o.bounds.depth})`],
     ['exhausted', exhaustedText(o)],
     ['wall', `${(o.elapsedMs / 1000).toFixed(1)} s (${count(rate(o))} worlds/s)`],
+    ['visited', `64-bit fingerprints, ${mb(o.visitedBytes)}; collision probability ${o.collisionProbability.toPrecision(2)} (distinct x (transitions - distinct) / 2^64, TLC's optimistic estimate)`],
+    ...(o.order === 'bfs' ? [['frontier', `at most ${count(o.frontierPeak)} worlds waiting; ${mb(o.frontierBytes)} of levels (8 bytes a world: its parent and its step; made again when expanded)`] as [string, string]] : []),
     ['result', v ? `VIOLATION: ${v.invariant} at depth ${v.depth}` : 'ok: no invariant violated in any world reached'],
   ];
   printTable(rows);

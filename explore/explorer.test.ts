@@ -115,6 +115,31 @@ describe('the explorer on a toy protocol', () => {
     expect(limited.unique).toBe(100);
   });
 
+  it('breadth-first keeps fingerprints and a frontier of 8 bytes a world, and meets the worlds a queue of whole worlds meets', () => {
+    const scenario = raftExploreScenario;
+    const model = () => new Model(scenario, configFor(scenario, 0, null), resolveBounds(scenario, { depth: 7 }), null);
+    const bfs = search(model(), { order: 'bfs', timeBudgetMs: null, profile: true });
+    // The guided search keeps whole worlds in queues; without progress summaries it is
+    // breadth-first, and with them it still reaches every world within the bounds.
+    const guided = search(model(), { order: 'guided', timeBudgetMs: null });
+    expect(bfs).toMatchObject({ stoppedBy: 'exhausted', unique: guided.unique });
+    expect(bfs.profile!.rederived).toBeGreaterThan(0);
+    expect(bfs.frontierPeak).toBeGreaterThan(1000);
+    expect(bfs.collisionProbability).toBeGreaterThan(0);
+    expect(bfs.collisionProbability).toBeLessThan(1e-6);
+    // Every world is one child code away from its parent: made again, it is the same world.
+    const m = model();
+    const root = m.root();
+    const children: ReturnType<Model['root']>[] = [];
+    m.expand(root, children);
+    for (const c of children) {
+      const again = m.child(root, c.code);
+      m.hash(c);
+      m.hash(again);
+      expect([again.h1, again.h2, again.via]).toEqual([c.h1, c.h2, c.via]);
+    }
+  });
+
   it("writes a report the normal simulator replays to the same violation and trace hash", () => {
     const out = mkdtempSync(join(tmpdir(), 'explore-'));
     const o = exploreScenario(writes, { bug: 'reply-first', bounds: { crashes: 1, midStep: true }, reportDir: out });

@@ -7,7 +7,7 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import type { ExploreBounds } from '../sim/scenario.ts';
 import { runInNewContext } from 'node:vm';
 import { CheckerSet, type CheckerCall, type Finding } from './checkers.ts';
-import { HashSet64 } from './hash.ts';
+import { FingerprintSet, HashSet64, collisionProbability } from './hash.ts';
 import type { Model, XWorld } from './model.ts';
 
 /**
@@ -66,6 +66,8 @@ export interface SearchProfile {
   readonly checkMs: number;
   readonly replays: number;
   readonly replayedSteps: number;
+  /** Breadth-first: worlds made again from their parent's (not kept whole in the frontier). */
+  readonly rederived: number;
   /** Liveness: running the quiet continuations. */
   readonly continuationMs: number;
 }
@@ -84,6 +86,16 @@ export interface SearchResult {
   readonly profile: SearchProfile | null;
   /** Bytes of the visited table. */
   readonly visitedBytes: number;
+  /** Breadth-first: bytes of the levels (8 a world kept for expansion); 0 otherwise. */
+  readonly frontierBytes: number;
+  /** Breadth-first: the most worlds waiting at once (the next level and the rest of this one). */
+  readonly frontierPeak: number;
+  /**
+   * Breadth-first keeps 64-bit fingerprints only: the probability that two distinct worlds met had
+   * the same one, estimated as TLC does (`collisionProbability`). 0 for the other orders, which keep
+   * a fingerprint with the depth it was met at (the same 64 bits: the same estimate applies).
+   */
+  readonly collisionProbability: number;
 }
 
 export function search(model: Model, options: SearchOptions): SearchResult {
@@ -92,7 +104,10 @@ export function search(model: Model, options: SearchOptions): SearchResult {
 
 class Search {
   private readonly bounds: ExploreBounds;
-  private readonly visited = new HashSet64(16);
+  /** Depth-first and guided: fingerprints with the depth each was met at. */
+  private readonly visited: HashSet64 | null;
+  /** Breadth-first: fingerprints only. */
+  private readonly fingerprints: FingerprintSet | null;
   private readonly clock: () => number;
   private readonly started: number;
   private explored = 0;
@@ -118,6 +133,8 @@ class Search {
     private readonly options: SearchOptions,
   ) {
     this.bounds = model.bounds;
+    this.visited = options.order === 'bfs' ? null : new HashSet64(16);
+    this.fingerprints = options.order === 'bfs' ? new FingerprintSet(16) : null;
     this.clock = options.clock ?? (() => performance.now()); // determinism-ok: the search's own wall clock, outside any simulated world
     this.started = this.clock();
     this.nextProgress = this.started + (options.progressEveryMs ?? 500);
@@ -128,7 +145,8 @@ class Search {
     this.model.hash(root);
     const set = this.model.freshCheckers();
     const finding = set.feedAll(this.model.callsOf(root)) ?? set.end(this.model.viewOf(root.now, root.events, root.slots));
-    this.visited.set(root.h1, root.h2, 0);
+    if (this.fingerprints !== null) this.fingerprints.add(root.h1, root.h2);
+    else this.visited!.set(root.h1, root.h2, 0);
     if (finding !== null) this.found(root, finding, false);
     else if (!this.continued(root)) {
       if (set.cloneable) root.checkers = set;
@@ -137,28 +155,102 @@ class Search {
       else this.dfs(root);
     }
     const p = this.options.profile === true;
+    const unique = this.unique;
     return {
       explored: this.explored,
-      unique: this.visited.size,
+      unique,
       maxDepth: this.maxDepth,
       stoppedBy: this.stop ?? 'exhausted',
       atDepthBound: this.atDepthBound,
       elapsedMs: this.clock() - this.started,
       violation: this.violation,
-      profile: p ? { stepMs: this.stepMs, hashMs: this.hashMs, checkMs: this.checkMs, replays: this.replays, replayedSteps: this.replayedSteps, continuationMs: this.continuationMs } : null,
-      visitedBytes: this.visited.bytes,
+      profile: p ? { stepMs: this.stepMs, hashMs: this.hashMs, checkMs: this.checkMs, replays: this.replays, replayedSteps: this.replayedSteps, rederived: this.rederived, continuationMs: this.continuationMs } : null,
+      visitedBytes: this.fingerprints?.bytes ?? this.visited!.bytes,
+      frontierBytes: this.levels === null ? 0 : this.levels.reduce((sum, l) => sum + l.bytes, 0),
+      frontierPeak: this.frontierPeak,
+      collisionProbability: collisionProbability(unique, this.explored + 1),
     };
   }
 
+  private get unique(): number {
+    return this.fingerprints?.size ?? this.visited!.size;
+  }
+
+  /**
+   * Breadth-first, level by level. A level is kept compact: per world, its parent's place in the
+   * level above and its code among the parent's children (8 bytes, outside the JS heap). A world is
+   * made again from its parent when its turn comes, the parent made again the same way: a level is
+   * in the order of its parents, so the ancestors being made again form one path (`stack`) and
+   * each is made again at most once per level. (Keeping worlds whole costs more than making them
+   * again: a world that lives on is copied and marked by the collector.) Every world is checked
+   * when first met, in the order a queue of whole worlds would meet it: the same worlds, the same
+   * first violation.
+   */
   private bfs(root: XWorld): void {
-    const queue = new WorldQueue();
-    queue.push(root);
-    const place = (child: XWorld) => queue.push(child);
-    while (queue.size > 0) {
-      const w = queue.shift();
-      this.frontier = queue.size;
-      if (this.expandInto(w, false, place)) return;
+    const bound = this.bounds.depth;
+    const levels: Level[] = [new Level()];
+    this.levels = levels;
+    levels[0]!.push(-1, 0);
+    this.stack = [root];
+    this.stackIndex = [0];
+    for (let d = 0; d < levels.length; d++) {
+      const level = levels[d]!;
+      if (d >= bound) {
+        this.atDepthBound += level.size;
+        break;
+      }
+      const next = new Level();
+      for (let i = 0; i < level.size; i++) {
+        const w = this.materialize(d, i);
+        this.depthNow = d;
+        this.frontier = level.size - i - 1 + next.size;
+        if (this.frontier > this.frontierPeak) this.frontierPeak = this.frontier;
+        const children = this.expand(w);
+        for (let k = 0; k < children.length; k++) {
+          const child = children[k]!;
+          if (this.visit(w, child, -1)) {
+            if (child.depth >= bound) this.atDepthBound++;
+            else next.push(i, child.code);
+          }
+          if (this.stop !== null) return;
+        }
+        if (this.tick()) return;
+      }
+      if (next.size > 0) levels.push(next);
     }
+  }
+
+  private levels: Level[] | null = null;
+  /** Breadth-first: the path of worlds made again, one per depth, and their places in their levels. */
+  private stack: XWorld[] = [];
+  private stackIndex: number[] = [];
+  private rederived = 0;
+  private frontierPeak = 0;
+
+  /** World `i` of level `d`, made again from its parent (made again too, unless on the stack). */
+  private materialize(d: number, i: number): XWorld {
+    if (this.stackIndex[d] === i) return this.stack[d]!;
+    const level = this.levels![d]!;
+    const parent = this.materialize(d - 1, level.parent(i));
+    const profile = this.options.profile === true;
+    let t0 = profile ? this.clock() : 0;
+    const w = this.model.child(parent, level.code(i));
+    if (profile) {
+      const t1 = this.clock();
+      this.stepMs += t1 - t0;
+      t0 = t1;
+    }
+    this.rederived++;
+    if (parent.checkers !== null) {
+      const set = parent.checkers.clone();
+      const finding = set.feedAll(this.model.callsOf(w)) ?? set.end(this.model.viewOf(w.now, w.events, w.slots));
+      if (finding !== null) throw new Error(`explorer: making a world again made ${finding.invariant} object (${finding.message}), which it did not the first time: a checker or a step is not deterministic`);
+      w.checkers = set;
+    }
+    if (profile) this.checkMs += this.clock() - t0;
+    this.stack[d] = w;
+    this.stackIndex[d] = i;
+    return w;
   }
 
   private guided(root: XWorld): void {
@@ -275,12 +367,17 @@ class Search {
       this.hashMs += t1 - t0;
       t0 = t1;
     }
-    const seen = this.visited.find(child.h1, child.h2);
-    if (seen >= 0 && (revisitBelow < 0 || seen <= revisitBelow)) return false;
+    const fingerprints = this.fingerprints;
+    if (fingerprints !== null) {
+      if (!fingerprints.add(child.h1, child.h2)) return false;
+    } else {
+      const seen = this.visited!.find(child.h1, child.h2);
+      if (seen >= 0 && (revisitBelow < 0 || seen <= revisitBelow)) return false;
+    }
     const set = this.checkersFor(parent);
     const finding = set.feedAll(this.model.callsOf(child)) ?? set.end(this.model.viewOf(child.now, child.events, child.slots));
     if (profile) this.checkMs += this.clock() - t0;
-    this.visited.set(child.h1, child.h2, child.depth);
+    if (fingerprints === null) this.visited!.set(child.h1, child.h2, child.depth);
     if (child.depth > this.maxDepth) this.maxDepth = child.depth;
     if (finding !== null) {
       this.found(child, finding, false);
@@ -288,10 +385,11 @@ class Search {
     }
     if (this.continued(child)) return false;
     // Depth-first, the child is expanded next: it keeps its checkers (at most one set per level of
-    // the stack). Breadth-first, a world waits in the queue; holding a set for each would triple
-    // the memory, so a world's set is made again when it is expanded (see checkersFor).
+    // the stack). Breadth-first, a world is made again with its checkers when its turn comes
+    // (materialize). Guided, a world waits in a queue; holding a set for each would triple the
+    // memory, so a world's set is made again when it is expanded (see checkersFor).
     if (set.cloneable && this.options.order === 'dfs') child.checkers = set;
-    if (this.options.maxWorlds != null && this.visited.size >= this.options.maxWorlds) this.stop = 'world-limit';
+    if (this.options.maxWorlds != null && this.unique >= this.options.maxWorlds) this.stop = 'world-limit';
     return true;
   }
 
@@ -368,11 +466,48 @@ class Search {
     }
     if (this.options.onProgress && now >= this.nextProgress) {
       this.nextProgress = now + (this.options.progressEveryMs ?? 500);
-      this.options.onProgress({ explored: this.explored, unique: this.visited.size, depth: this.depthNow, frontier: this.frontier, cost: this.costNow, elapsedMs: now - this.started });
+      this.options.onProgress({ explored: this.explored, unique: this.unique, depth: this.depthNow, frontier: this.frontier, cost: this.costNow, elapsedMs: now - this.started });
     }
     return false;
   }
 }
+
+/**
+ * One level of a breadth-first search: per world kept for expansion, its parent's place in the
+ * level above and its code (XWorld.code), in chunks of typed arrays (8 bytes a world).
+ */
+class Level {
+  private readonly parents: Int32Array[] = [];
+  private readonly codes: Uint32Array[] = [];
+  size = 0;
+
+  push(parent: number, code: number): void {
+    const chunk = this.size >>> LEVEL_CHUNK_LOG2;
+    if (chunk === this.parents.length) {
+      this.parents.push(new Int32Array(1 << LEVEL_CHUNK_LOG2));
+      this.codes.push(new Uint32Array(1 << LEVEL_CHUNK_LOG2));
+    }
+    const at = this.size & LEVEL_CHUNK_MASK;
+    this.parents[chunk]![at] = parent;
+    this.codes[chunk]![at] = code;
+    this.size++;
+  }
+
+  parent(i: number): number {
+    return this.parents[i >>> LEVEL_CHUNK_LOG2]![i & LEVEL_CHUNK_MASK]!;
+  }
+
+  code(i: number): number {
+    return this.codes[i >>> LEVEL_CHUNK_LOG2]![i & LEVEL_CHUNK_MASK]!;
+  }
+
+  get bytes(): number {
+    return this.parents.length * 8 << LEVEL_CHUNK_LOG2;
+  }
+}
+
+const LEVEL_CHUNK_LOG2 = 12;
+const LEVEL_CHUNK_MASK = (1 << LEVEL_CHUNK_LOG2) - 1;
 
 /** First in, first out; lets a world go once it is taken (its children hold what they share with it). */
 class WorldQueue {

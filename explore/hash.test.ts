@@ -3,7 +3,7 @@ import type { Protocol } from '../core/contract/protocol.ts';
 import type { RunConfig, Scenario } from '../sim/scenario.ts';
 import { calmNetwork } from '../sim/network.ts';
 import { configFor } from '../sim/run.ts';
-import { HashSet64, hashValue, type Hash64 } from './hash.ts';
+import { FingerprintSet, HashSet64, collisionProbability, hashValue, type Hash64 } from './hash.ts';
 import { Model, type XWorld } from './model.ts';
 import { resolveBounds } from './index.ts';
 
@@ -126,5 +126,28 @@ describe('HashSet64', () => {
     set.set(7919, 1 ^ 0x5bd1e995, 49);
     expect(set.find(7919, 1 ^ 0x5bd1e995)).toBe(49);
     expect(set.size).toBe(1001);
+  });
+});
+
+describe('FingerprintSet', () => {
+  it('adds 64-bit fingerprints once each, grows, and takes (0, 0) too', () => {
+    const set = new FingerprintSet(2);
+    for (let k = 0; k < 10_000; k++) expect(set.add(k * 7919, k ^ 0x5bd1e995)).toBe(true);
+    for (let k = 0; k < 10_000; k++) expect(set.add(k * 7919, k ^ 0x5bd1e995)).toBe(false);
+    expect(set.size).toBe(10_000);
+    for (let k = 0; k < 10_000; k++) expect(set.has(k * 7919, k ^ 0x5bd1e995)).toBe(true);
+    expect(set.has(1, 1)).toBe(false);
+    expect(set.add(0, 0)).toBe(true);
+    expect(set.has(0, 0)).toBe(true);
+    expect(set.add(0, 0)).toBe(false);
+    expect(set.size).toBe(10_001);
+    // 8 bytes a slot, at most 3/4 full.
+    expect(set.bytes).toBeLessThanOrEqual((10_001 * 8 * 4) / 3 * 2);
+  });
+
+  it("estimates the collision probability as TLC does: distinct x (transitions - distinct) / 2^64", () => {
+    expect(collisionProbability(1, 1)).toBe(0);
+    expect(collisionProbability(2 ** 20, 2 ** 21)).toBeCloseTo(2 ** 40 / 2 ** 64, 20);
+    expect(collisionProbability(1e8, 3e8)).toBeCloseTo((1e8 * 2e8) / 2 ** 64, 12);
   });
 });

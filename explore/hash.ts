@@ -408,3 +408,87 @@ function spread(res: Int32Array, P: number, a: number, b: number): void {
     res[2 * p + 1] = b;
   }
 }
+
+/**
+ * The visited set of a breadth-first search: 64-bit fingerprints only, as TLC keeps them (a world
+ * is recognised by its fingerprint, never compared in full), two Int32 lanes per slot of one flat
+ * table (open addressing, linear probing, at most 3/4 full): 8 bytes a slot, so between 10.7 and 21
+ * bytes a world. The table lives outside the JS heap (an ArrayBuffer), so the heap limit does not
+ * bound it. (0, 0) marks an empty slot, so a fingerprint of (0, 0) is stored as (0, 1).
+ */
+export class FingerprintSet {
+  private table: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacityLog2 = 16) {
+    this.table = new Int32Array(2 << capacityLog2);
+    this.mask = (1 << capacityLog2) - 1;
+  }
+
+  /** Adds the fingerprint; false when it was there already. */
+  add(h1: number, h2: number): boolean {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    if (this.size * 4 >= (this.mask + 1) * 3) this.grow();
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      const at = i << 1;
+      const a = t[at]!;
+      const b = t[at + 1]!;
+      if (a === h1 && b === h2) return false;
+      if (a === 0 && b === 0) {
+        t[at] = h1;
+        t[at + 1] = h2;
+        this.size++;
+        return true;
+      }
+    }
+  }
+
+  has(h1: number, h2: number): boolean {
+    if (h1 === 0 && h2 === 0) h2 = 1;
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      const at = i << 1;
+      const a = t[at]!;
+      const b = t[at + 1]!;
+      if (a === h1 && b === h2) return true;
+      if (a === 0 && b === 0) return false;
+    }
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  private grow(): void {
+    const old = this.table;
+    if (this.mask >= 2 ** 30 - 1) throw new Error('explorer: the visited set is full (2^30 fingerprints)');
+    this.table = new Int32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    const t = this.table;
+    const mask = this.mask;
+    for (let at = 0; at < old.length; at += 2) {
+      const h1 = old[at]!;
+      const h2 = old[at + 1]!;
+      if (h1 === 0 && h2 === 0) continue;
+      let i = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask;
+      while (t[i << 1] !== 0 || t[(i << 1) + 1] !== 0) i = (i + 1) & mask;
+      t[i << 1] = h1;
+      t[(i << 1) + 1] = h2;
+    }
+  }
+}
+
+/**
+ * The probability that two distinct worlds of a search had the same 64-bit fingerprint (so one was
+ * taken for the other and its successors never explored), estimated as TLC does ("calculated,
+ * optimistic"): each of the `transitions - distinct` transitions that met a known fingerprint may
+ * have met another world's, with probability `distinct / 2^64`.
+ */
+export function collisionProbability(distinct: number, transitions: number): number {
+  return (distinct * Math.max(0, transitions - distinct)) / 2 ** 64;
+}

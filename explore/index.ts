@@ -35,6 +35,8 @@ export interface ExploreOptions {
   readonly onProgress?: (p: SearchProgress) => void;
   readonly progressEveryMs?: number;
   readonly profile?: boolean;
+  /** The search's own clock in ms, for its time budget and progress (default: wall time; e.g. CPU time on a shared machine). */
+  readonly clock?: () => number; // determinism-ok: the search's own clock, outside every explored world
   /** Where a counterexample's report goes; null: none is written. */
   readonly reportDir?: string | null;
   readonly tool?: ToolInfo;
@@ -81,6 +83,11 @@ export interface ExploreOutcome {
   readonly violation: ExploreViolation | null;
   readonly profile: SearchProfile | null;
   readonly visitedBytes: number;
+  /** Breadth-first: bytes of the frontier's levels, and the most worlds waiting at once. */
+  readonly frontierBytes: number;
+  readonly frontierPeak: number;
+  /** The probability that a fingerprint collision hid a world (TLC's estimate; see SearchResult). */
+  readonly collisionProbability: number;
 }
 
 /**
@@ -113,6 +120,7 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.progressEveryMs !== undefined ? { progressEveryMs: options.progressEveryMs } : {}),
     profile: options.profile ?? false,
+    ...(options.clock ? { clock: options.clock } : {}),
     continuation: bounds.liveness ? (w) => continuationFinding(scenario, model, w) : null,
   });
   let violation: ExploreViolation | null = null;
@@ -162,6 +170,9 @@ export function exploreScenario(scenario: Scenario, options: ExploreOptions = {}
     violation,
     profile: result.profile,
     visitedBytes: result.visitedBytes,
+    frontierBytes: result.frontierBytes,
+    frontierPeak: result.frontierPeak,
+    collisionProbability: result.collisionProbability,
   };
 }
 

@@ -124,6 +124,12 @@ export class XWorld {
   checkers: CheckerSet | null = null;
   h1 = 0;
   h2 = 0;
+  /**
+   * Which child of its parent this world is: `Model.expand` numbers the parent's transitions in a
+   * fixed order (ordinals), each making one world or more (a step, then crashes inside it), and
+   * the code is ordinal * 256 + the place among them; `Model.child` makes it again from the code.
+   */
+  code = 0;
   constructor(
     readonly now: number,
     readonly slots: readonly Slot[],
@@ -342,14 +348,19 @@ export class Model {
   // -------------------------------------------------------------------------------------------
   // Transitions
 
-  /** Every child of `w`, in a fixed order, pushed onto `out`. */
-  expand(w: XWorld, out: XWorld[]): void {
+  /**
+   * Every child of `w`, in a fixed order, pushed onto `out`, each with its `code`. With `only` >= 0,
+   * only the children of that ordinal (see XWorld.code): the others are not stepped.
+   */
+  expand(w: XWorld, out: XWorld[], only = -1): void {
     const b = this.bounds;
     const n = this.n;
     const slots = w.slots;
     const seen = this.linkSeen;
     seen.fill(0);
     const inflight = w.inflight;
+    let ord = 0;
+    let start = out.length;
     for (let k = 0; k < inflight.length; k++) {
       const m = inflight[k]!;
       const link = m.from * n + m.to;
@@ -359,35 +370,68 @@ export class Model {
       }
       const t = Math.max(w.now, m.sentMs + this.minLatencyMs[link]!);
       if (slots[m.to]!.status === DOWN) {
-        out.push(this.lost(w, m, t));
+        if (only < 0 || only === ord) out.push(this.lost(w, m, t));
+        start = numbered(out, start, ord++);
       } else {
-        const input: Input<unknown, unknown> = { type: 'message', from: this.names[m.from]!, message: m.payload };
-        this.event(w, m.to, input, t, { type: 'deliver', msg: m.id, keep: false }, out);
-        if (w.dups < b.dups) this.event(w, m.to, input, t, { type: 'deliver', msg: m.id, keep: true }, out);
+        const input: Input<unknown, unknown> | null = only < 0 || only === ord || only === ord + 1 ? { type: 'message', from: this.names[m.from]!, message: m.payload } : null;
+        if (only < 0 || only === ord) this.event(w, m.to, input!, t, { type: 'deliver', msg: m.id, keep: false }, out);
+        start = numbered(out, start, ord++);
+        if (w.dups < b.dups) {
+          if (only < 0 || only === ord) this.event(w, m.to, input!, t, { type: 'deliver', msg: m.id, keep: true }, out);
+          start = numbered(out, start, ord++);
+        }
       }
-      if (w.drops < b.drops) out.push(this.drop(w, m));
+      if (w.drops < b.drops) {
+        if (only < 0 || only === ord) out.push(this.drop(w, m));
+        start = numbered(out, start, ord++);
+      }
     }
     for (let i = 0; i < n && (b.timers === null || w.fired < b.timers); i++) {
       const slot = slots[i]!;
       if (slot.status !== UP) continue;
       for (const timer of slot.timers) {
-        this.event(w, i, { type: 'timer', timer: timer.name }, Math.max(w.now, timer.due), { type: 'timer', node: i, name: timer.name, arm: timer.arm }, out);
+        if (only < 0 || only === ord) this.event(w, i, { type: 'timer', timer: timer.name }, Math.max(w.now, timer.due), { type: 'timer', node: i, name: timer.name, arm: timer.arm }, out);
+        start = numbered(out, start, ord++);
       }
     }
     if (w.commandsUsed < b.commands) {
       for (let k = 0; k < this.commands.length; k++) {
         if ((w.commandsLeft & (1 << k)) === 0) continue;
-        const i = this.commandNode[k]!;
-        const t = Math.max(w.now, this.commands[k]!.atMs);
-        if (slots[i]!.status === DOWN) out.push(this.commandLost(w, k, t));
-        else this.event(w, i, { type: 'command', commandId: k, command: this.commands[k]!.command }, t, { type: 'command', index: k }, out);
+        if (only < 0 || only === ord) {
+          const i = this.commandNode[k]!;
+          const t = Math.max(w.now, this.commands[k]!.atMs);
+          if (slots[i]!.status === DOWN) out.push(this.commandLost(w, k, t));
+          else this.event(w, i, { type: 'command', commandId: k, command: this.commands[k]!.command }, t, { type: 'command', index: k }, out);
+        }
+        start = numbered(out, start, ord++);
       }
     }
     if (w.crashes < b.crashes) {
-      for (let i = 0; i < n; i++) if (slots[i]!.status === UP && this.faultable[i]) out.push(this.crash(w, i));
+      for (let i = 0; i < n; i++) {
+        if (slots[i]!.status !== UP || !this.faultable[i]) continue;
+        if (only < 0 || only === ord) out.push(this.crash(w, i));
+        start = numbered(out, start, ord++);
+      }
     }
-    for (let i = 0; i < n; i++) if (slots[i]!.status === DOWN) out.push(this.restart(w, i));
+    for (let i = 0; i < n; i++) {
+      if (slots[i]!.status !== DOWN) continue;
+      if (only < 0 || only === ord) out.push(this.restart(w, i));
+      start = numbered(out, start, ord++);
+    }
   }
+
+  /** The child of `w` with this code (XWorld.code), made again: the same world `expand` made. */
+  child(w: XWorld, code: number): XWorld {
+    const out = this.childScratch;
+    out.length = 0;
+    this.expand(w, out, code >>> 8);
+    const c = out[code & 255];
+    out.length = 0;
+    if (c === undefined || c.code !== code) throw new Error(`explorer: world at depth ${w.depth} has no child ${code}: the model is not deterministic`);
+    return c;
+  }
+
+  private readonly childScratch: XWorld[] = [];
 
   /** Node `i` handles `input` at time `t`: the whole step, and (within the bounds) crashes inside it. */
   private event(w: XWorld, i: number, input: Input<unknown, unknown>, t: number, choice: EventChoice, out: XWorld[]): void {
@@ -794,6 +838,14 @@ export class Model {
     });
     return { perms, hasher: new PermutationHasher(sorted, orders) };
   }
+}
+
+/** Numbers the children out[start..] as those of ordinal `ord`; where the next ordinal's start. */
+function numbered(out: XWorld[], start: number, ord: number): number {
+  const made = out.length - start;
+  if (made > 256) throw new Error(`explorer: ${made} children of one transition (at most 256)`);
+  for (let k = 0; k < made; k++) out[start + k]!.code = ord * 256 + k;
+  return out.length;
 }
 
 function afterCall(view: FrozenView): CheckerCall {
