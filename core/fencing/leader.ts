@@ -119,6 +119,14 @@ export function fenceLeader(config: FenceLeaderConfig): FenceLeaderProtocol {
   return {
     name: 'fence-leader',
     init: (self, env) => ({ raft: raft.init(self, env), writerTerm: 0, lastSeq: 0, fencedTerm: 0, writes: {} }),
+    // For reports only (reports/): never read by the kernel. The Raft role and term, and the tokens' epoch.
+    lanes: (state) => ({
+      ...raft.lanes!(state.raft),
+      facts: [
+        { name: 'tokens', value: state.writerTerm > 0 ? `writes with tokens of t${state.writerTerm}` : '' },
+        { name: 'fenced', value: state.fencedTerm > 0 ? `fenced up to t${state.fencedTerm}` : '', tone: 'bad' },
+      ],
+    }),
     step(state: FenceLeaderState, input: Input<LeaderMessage, LeaderCommand>, env: Env): Out {
       switch (input.type) {
         case 'start':

@@ -38,6 +38,7 @@ import { buildEpochCache, divergence, endOffsetForEpoch, latestEpoch, noteAppend
 import { brokerOf, isActiveBroker } from './metadata.ts';
 import { BROKER_FILE, HW_FILE, brokerRecord, hwRecord, logFile, logRecord, recoverBroker } from './storage.ts';
 import { SWIM_JOIN_COMMAND, SWIM_LEAVE_COMMAND, createSwimMember, isSwimTimer, stepSwim } from './membership.ts';
+import { brokerLanes, describeIsrWire } from './lanes.ts';
 import type { SwimObservation } from '../swim/node.ts';
 import type {
   BrokerCommand,
@@ -717,6 +718,9 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
   return {
     name: 'isr-broker',
     init,
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => brokerLanes(member.protocol, state),
+    describeMessage: (message) => describeIsrWire(member.protocol, message),
     step(state: BrokerState, input: Input<IsrWire, BrokerCommand>, env: Env): StepResult<BrokerState, IsrWire, BrokerReply, BrokerObservation | SwimObservation> {
       const c: Step = { s: input.type === 'start' ? init(env.self, env) : state, env, fx: [] };
       assert(input.type === 'start' || state.started, `isr broker ${state.self}: ${input.type} before start`);

@@ -26,6 +26,7 @@ import { resolveIsrOptions } from './config.ts';
 import type { SwimObservation, SwimState } from '../swim/node.ts';
 import { decide, type AlterRequest, type BrokerMember, type HeardBroker } from './decide.ts';
 import { createSwimMember, isSwimTimer, memberStatus, stepSwim, type MemberEventObservation } from './membership.ts';
+import { controllerLanes, describeIsrWire } from './lanes.ts';
 import { metadataStateMachine } from './metadata.ts';
 import type { ControllerObservation, IsrConfig, IsrMessage, IsrOptions, MetadataCommand, MetadataImage, MetadataQuery, MetadataResult, MetadataRecord } from './types.ts';
 
@@ -293,6 +294,9 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
   return {
     name: 'isr-controller',
     init: (self, env) => fresh(raft.init(self, env), member.protocol.init(self, env), env.nowMs),
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => controllerLanes(member.protocol, state),
+    describeMessage: (message) => describeIsrWire(member.protocol, message),
     step(state: ControllerState, input: Input<ControllerMessage, ControllerCommand>, env: Env): StepResult<ControllerState, ControllerMessage, ControllerReply, ControllerObs> {
       const fx: Fx[] = [];
       let s = state;
