@@ -8,10 +8,10 @@
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { findScenario } from '../scenarios/index.ts';
-import { runConfig } from '../sim/run.ts';
 import { loadReport, ReportError, type Report } from '../sim/report.ts';
 import { formatEntry, formatDuration } from '../reports/terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from '../reports/html.ts';
+import { recordRun, type RecordedRun } from '../reports/replay.ts';
 import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
 
 
@@ -29,8 +29,6 @@ Options:
 
 Exit status: 0 the page was written, 2 bad usage or a broken or foreign report.`;
 
-/** Entries kept from the replay: enough for any run the kernel's event budgets allow in practice. */
-const TRACE_CAPACITY = 5_000_000;
 const TAIL_SHOWN = 20;
 
 function rel(path: string): string {
@@ -88,14 +86,13 @@ export function main(argv: string[]): number {
     throw e;
   }
   const scenario = findScenario(report.config.scenario)!;
-  let result;
+  let recorded: RecordedRun;
   try {
-    result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: TRACE_CAPACITY } });
+    recorded = recordRun(scenario, report.config);
   } catch (e) {
     throw new UsageError(`${file}: its config does not run: ${(e as Error).message.split('\n')[0]}`);
   }
-  const nodeRoles: Record<string, string> = {};
-  for (const n of scenario.build(report.config).nodes) nodeRoles[n.id] = n.role;
+  const result = recorded.result;
 
   const violation = report.violation;
   const lines: string[] = [];
@@ -124,8 +121,11 @@ export function main(argv: string[]): number {
     windowMs,
     replay: { traceHash: result.traceHash, violation: rv },
     reportPath: rel(file),
-    nodeRoles,
+    nodeRoles: recorded.nodeRoles,
     traceOmitted: result.traceOmitted,
+    lanes: recorded.lanes,
+    hooks: recorded.hooks,
+    invariants: recorded.invariants,
   });
   try {
     mkdirSync(dirname(out), { recursive: true });
