@@ -12,6 +12,7 @@ import { loadReport, ReportError, type Report } from '../sim/report.ts';
 import { formatEntry, formatDuration } from '../reports/terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from '../reports/html.ts';
 import { recordRun, type RecordedRun } from '../reports/replay.ts';
+import type { RunResult } from '../sim/kernel.ts';
 import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
 
 
@@ -30,6 +31,29 @@ Options:
 Exit status: 0 the page was written, 2 bad usage or a broken or foreign report.`;
 
 const TAIL_SHOWN = 20;
+
+/** A report's page: the report replayed with everything the page draws, rendered. Throws a UsageError when its config does not run. */
+export function reportPage(report: Report, file: string, windowMs = DEFAULT_WINDOW_MS): { html: string; result: RunResult } {
+  const scenario = findScenario(report.config.scenario)!;
+  let recorded: RecordedRun;
+  try {
+    recorded = recordRun(scenario, report.config);
+  } catch (e) {
+    throw new UsageError(`${file}: its config does not run: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const result = recorded.result;
+  const html = renderReportHtml(report, result.trace, {
+    windowMs,
+    replay: { traceHash: result.traceHash, violation: result.violation },
+    reportPath: rel(file),
+    nodeRoles: recorded.nodeRoles,
+    traceOmitted: result.traceOmitted,
+    lanes: recorded.lanes,
+    hooks: recorded.hooks,
+    invariants: recorded.invariants,
+  });
+  return { html, result };
+}
 
 function rel(path: string): string {
   const r = relative(process.cwd(), path);
@@ -85,14 +109,7 @@ export function main(argv: string[]): number {
     if (e instanceof ReportError) throw new UsageError(e.message);
     throw e;
   }
-  const scenario = findScenario(report.config.scenario)!;
-  let recorded: RecordedRun;
-  try {
-    recorded = recordRun(scenario, report.config);
-  } catch (e) {
-    throw new UsageError(`${file}: its config does not run: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const result = recorded.result;
+  const { html, result } = reportPage(report, file, windowMs);
 
   const violation = report.violation;
   const lines: string[] = [];
@@ -117,16 +134,6 @@ export function main(argv: string[]): number {
     console.error(`warning: the replay ${rv ? `ended with ${rv.invariant} at event ${rv.eventIndex}` : 'found no violation'}, the report has ${violation.invariant} at event ${violation.eventIndex}`);
   }
 
-  const html = renderReportHtml(report, result.trace, {
-    windowMs,
-    replay: { traceHash: result.traceHash, violation: rv },
-    reportPath: rel(file),
-    nodeRoles: recorded.nodeRoles,
-    traceOmitted: result.traceOmitted,
-    lanes: recorded.lanes,
-    hooks: recorded.hooks,
-    invariants: recorded.invariants,
-  });
   try {
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;

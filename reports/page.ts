@@ -143,4 +143,13 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px;
 code.cmd { background: #f0f2f5; padding: 1px 6px; border-radius: 3px; }
 #tip { position: fixed; z-index: 20; max-width: min(680px, 90vw); max-height: 70vh; overflow: auto; background: #1f2933; color: #fff; font: 12px/1.4 ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; padding: 7px 10px; border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; pointer-events: none; box-shadow: 0 2px 10px rgba(0,0,0,.3); }
 #tip.pinned { pointer-events: auto; border: 2px solid #ffd400; }
+/* The sweep page */
+.verdict { padding: 8px 14px; border-radius: 4px; margin: 6px 0 10px; font-size: 15px; } .verdict p { margin: 3px 0; }
+.bad-box { background: #fff7f7; border-left: 5px solid var(--red); } .ok-box { background: #f3faf3; border-left: 5px solid #2e7d32; }
+.sweep-table { border-collapse: collapse; font-size: 13px; } .sweep-table td, .sweep-table th { border-bottom: 1px solid var(--line); padding: 4px 10px 4px 0; text-align: left; vertical-align: top; }
+.sweep-table td.r { text-align: right; font-variant-numeric: tabular-nums; } .sweep-table .example { margin-top: 2px; } .sweep-table tr.missing td { background: #fff0f0; }
+.bar { display: inline-block; width: 120px; height: 9px; background: #edf0f3; border-radius: 2px; vertical-align: middle; } .bar span { display: block; height: 100%; background: #2b7bb9; border-radius: 2px; }
+.squares { display: flex; flex-wrap: wrap; gap: 2px; max-width: 1200px; } .sq { width: 11px; height: 11px; border-radius: 2px; display: inline-block; }
+.sq.pass { background: #8fd19e; } .sq.fail { background: var(--red); } a.sq:hover { outline: 2px solid var(--fg); }
+.two { display: flex; flex-wrap: wrap; gap: 10px 40px; } h3 { font-size: 14px; margin: 8px 0 4px; font-weight: 600; }
 `;
