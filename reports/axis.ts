@@ -72,7 +72,7 @@ export function orderAxis(model: Model, fromStep: number, toStep: number, labels
     const l = labels.get(id);
     const s = model.steps[id]!;
     if (l === undefined && (id - fromStep) % every !== 0) continue;
-    ticks.push({ x: at(0, id), label: l?.label ?? `${s.i}`, major: l !== undefined || labels.size === 0, tip: l?.tip ?? `event ${s.i} at ${s.t}ms: ${s.node}` });
+    ticks.push({ x: at(0, id), label: l?.label ?? (labels.size > 0 ? '' : `${s.i}`), major: l !== undefined || labels.size === 0, tip: l?.tip ?? `event ${s.i} at ${s.t}ms: ${s.node}` });
   }
   const fromT = model.steps[fromStep]?.t ?? 0;
   const toT = model.steps[toStep]?.t ?? fromT;

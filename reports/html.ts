@@ -85,7 +85,8 @@ function pathSteps(report: Report, model: Model): { text: string; step: number |
   const path = report.config.directed?.path;
   if (report.origin.kind !== 'explore' || path === undefined) return null;
   return path.map((text, k) => {
-    const s = model.steps.find((x) => x.i === k && x.node !== WORLD && x.trigger.kind !== 'boot');
+    // The first step may share event 0 with the boots: the node's step that holds more than its boot.
+    const s = model.steps.find((x) => x.i === k && x.node !== WORLD && (x.trigger.kind !== 'boot' || x.entries.some((e) => e.kind === 'timer' || e.kind === 'deliver' || e.kind === 'crash')));
     return { text: text.trim().replace(/\s+/g, ' '), step: s?.id ?? null };
   });
 }

@@ -37,7 +37,8 @@ pre { background: #f5f7fa; padding: 8px 10px; overflow: auto; max-height: 420px;
 .facts-line { color: var(--dim); font-size: 12.5px; }
 .warning { background: #fff8e1; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px; margin: 6px 0; }
 .main { display: grid; grid-template-columns: minmax(330px, 410px) minmax(0, 1fr); gap: 14px; align-items: start; }
-.story { border-left: 5px solid var(--red); background: #fff7f7; padding: 8px 12px; border-radius: 0 4px 4px 0; max-height: calc(100vh - 70px); overflow: auto; position: sticky; top: 6px; }
+.story { border-left: 5px solid var(--red); background: #fff7f7; padding: 8px 12px; border-radius: 0 4px 4px 0; max-height: calc(100vh - 70px); overflow: hidden; position: sticky; top: 6px; display: flex; flex-direction: column; }
+.story > * { flex: 0 0 auto; } .story > ol.story-steps { flex: 0 1 auto; min-height: 110px; overflow-y: auto; } .story > details.path { flex: 0 1 auto; min-height: 60px; overflow-y: auto; }
 .story-head { font-size: 14px; }
 .v-kind { text-transform: uppercase; font-size: 10.5px; letter-spacing: .06em; color: #fff; background: var(--red); padding: 1px 6px; border-radius: 3px; margin-right: 3px; }
 .invariant { font-size: 15px; }
@@ -52,7 +53,8 @@ ol.story-steps li.violating { background: #fde3e3; }
 .num { display: inline-block; min-width: 19px; height: 19px; border-radius: 10px; background: var(--blue); color: #fff; font-size: 11px; text-align: center; line-height: 19px; margin-right: 5px; }
 li.violating .num, li.culprit .num { background: var(--red); }
 .when { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; color: var(--dim); }
-.via { font-size: 11.5px; color: #4a5663; margin: 1px 0 0 24px; }
+.via { font-size: 11.5px; color: #4a5663; margin: 1px 0 0 24px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+ol.story-steps li.open .via, ol.story-steps li.violating .via { white-space: normal; }
 .culprit-text { font-size: 12px; color: #a61b1b; margin-left: 24px; }
 .more { font-size: 12.5px; color: #8a5a00; }
 details.path { margin-top: 8px; font-size: 12.5px; } details.path li { cursor: pointer; } details.path li:hover { background: #eef3fb; }

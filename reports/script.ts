@@ -197,6 +197,7 @@ export const PAGE_SCRIPT = `
   // A story step: focus it in the view shown (switching to one that has it), flash its mark.
   document.querySelectorAll('[data-x-diagram-time], [data-x-diagram-order]').forEach(function (li) {
     li.addEventListener('click', function () {
+      li.classList.add('open');
       var d = active();
       if (!d || li.getAttribute('data-x-' + d.svg.id) === null) {
         var other = Object.keys(diagrams).filter(function (id) { return li.getAttribute('data-x-' + id) !== null; })[0];
@@ -211,6 +212,12 @@ export const PAGE_SCRIPT = `
     });
   });
   applyFilter();
+  // The story's list shows the violation's step: when the list is longer than its room, its end.
+  var pane = document.querySelector('#story ol.story-steps'), seen = document.querySelector('#story li.violating');
+  if (pane && seen) {
+    var over = seen.getBoundingClientRect().bottom - pane.getBoundingClientRect().bottom;
+    if (over > 0) pane.scrollTop += over + 8;
+  }
   var first = document.querySelector('.view:not([hidden])');
   if (first) showView(first.dataset.view);
 })();

@@ -99,7 +99,11 @@ function via(c: StoryContext, e: StoryEvent): string {
     return a === undefined ? `#${m}` : `${esc(a.from)}→${esc(a.to)} <code>${esc(messageLabel(c.describe, a.from, a.detail))}</code>`;
   });
   const shown = hops.length > 4 ? [...hops.slice(0, 2), '…', ...hops.slice(-2)] : hops;
-  return `<div class="via">after ${shown.join(', ')}</div>`;
+  const full = e.via.map((m) => {
+    const a = arrows.get(m);
+    return a === undefined ? `#${m}` : `${a.from}→${a.to} ${messageLabel(c.describe, a.from, a.detail)}`;
+  });
+  return `<div class="via" title="${esc(`after ${full.join(', ')}`)}">after ${shown.join(', ')}</div>`;
 }
 
 function focusAttrs(c: StoryContext, step: number): string {
