@@ -134,7 +134,7 @@ class Ledger {
 }
 
 /** Partitions that had an unclean election (only counted when unclean elections are allowed). */
-function uncleanTracker(options: IsrCheckOptions): { note(o: IsrObservation): void; skip(partition: number): boolean } {
+export function uncleanTracker(options: Pick<IsrCheckOptions, 'uncleanAllowed'>): { note(o: IsrObservation): void; skip(partition: number): boolean } {
   const unclean = new Set<number>();
   return {
     note(o) {

@@ -11,7 +11,9 @@
  *   npm run mutants -- --workers 2 --shard 1/4       this machine's share, two at a time
  *   npm run mutants -- --sample 10 --sample-seed 7 --expect cli/mutants/record.json
  *                                                    CI: a rotating sample of the recorded kills
- *   --budget SECONDS (per mutant, default 600), --json, --write FILE (the record of this campaign)
+ *   --budget SECONDS (per mutant, default 600), --json, --write FILE (merges this run into a record:
+ *   the mutants it ran are replaced, the others kept). A sample against a record draws from the
+ *   kills recorded within 60 s.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -24,9 +26,12 @@ import { applyMutant, applyPatch, makeCopy, MutationError, removeCopy } from './
 import { relevantScenarios } from './mutants/relevant.ts';
 import { zoo } from './mutants/zoo/index.ts';
 import type { BatteryResult, Mutant } from './mutants/types.ts';
+import { mergeRecord, quickKills, readRecord, recordToMergeInto, type RecordEntry } from './mutants/record.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const DEFAULT_BUDGET_S = 600;
+/** A sample against a record draws from the kills recorded within this many seconds, so it fits CI. */
+const SAMPLE_QUICK_S = 60;
 
 export interface MutantOutcome {
   readonly id: string;
@@ -101,7 +106,7 @@ async function pool<T, R>(items: readonly T[], workers: number, run: (item: T) =
   return out;
 }
 
-function verdict(o: MutantOutcome): string {
+function verdict(o: MutantOutcome): RecordEntry['verdict'] {
   if (o.result === null) return 'NOT RUN';
   if (o.result.killed) return 'killed';
   return o.equivalent !== null ? 'equivalent' : 'SURVIVED';
@@ -131,13 +136,6 @@ function select(only: string | undefined): Mutant[] {
   return out;
 }
 
-interface RecordEntry {
-  readonly id: string;
-  readonly verdict: string;
-  readonly method: string | null;
-  readonly invariant: string | null;
-  readonly wallMs: number | null;
-}
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseCommandLine({
@@ -199,12 +197,12 @@ export async function main(argv: string[]): Promise<number> {
     chosen = chosen.filter((_, k) => k % Number(m[2]) === Number(m[1]) - 1);
   }
   let record: RecordEntry[] | null = null;
-  if (values.expect !== undefined) record = JSON.parse(readTextInput(values.expect, 'mutant record')) as RecordEntry[];
+  if (values.expect !== undefined) record = readRecord(values.expect);
   if (values.sample !== undefined) {
     const n = positive(values.sample, '--sample', 10);
     const seed = positive(values['sample-seed'], '--sample-seed', 1);
-    const killedBefore = new Set((record ?? []).filter((r) => r.verdict === 'killed').map((r) => r.id));
-    const pool0 = chosen.filter((m) => record === null || killedBefore.has(m.id));
+    const killedBefore = record === null ? null : quickKills(record, SAMPLE_QUICK_S);
+    const pool0 = chosen.filter((m) => killedBefore === null || killedBefore.has(m.id));
     const rng = new Stream(seed, 'mutants/sample');
     const picked: Mutant[] = [];
     while (picked.length < n && pool0.length > 0) picked.push(pool0.splice(rng.int(pool0.length), 1)[0]!);
@@ -232,7 +230,8 @@ export async function main(argv: string[]): Promise<number> {
   const regressions = record === null ? [] : outcomes.filter((o) => verdict(o) !== 'killed' && record!.some((r) => r.id === o.id && r.verdict === 'killed'));
   if (values.write !== undefined) {
     const entries: RecordEntry[] = outcomes.map((o) => ({ id: o.id, verdict: verdict(o), method: o.result?.method ?? null, invariant: o.result?.invariant ?? null, wallMs: o.result?.wallMs ?? null }));
-    writeFileSync(values.write, `${JSON.stringify(entries, null, 1)}\n`);
+    const merged = mergeRecord(recordToMergeInto(values.write), entries, zoo.map((m) => m.id));
+    writeFileSync(values.write, `${JSON.stringify(merged, null, 1)}\n`);
   }
   if (values.json) {
     console.log(JSON.stringify({ mutants: outcomes, counts, wallMs: Math.round(wallMs), regressions: regressions.map((o) => o.id) }));

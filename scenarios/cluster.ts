@@ -42,6 +42,7 @@ import {
 } from '../core/clusternode/index.ts';
 import { ELECTION_DEFAULTS } from '../core/failover/election.ts';
 import { clusterCheckers } from '../checkers/cluster.ts';
+import { clusterRuleCheckers, failoverHappened } from '../checkers/cluster-rules.ts';
 
 export interface ShardLayout {
   readonly id: ShardId;
@@ -85,6 +86,8 @@ export interface ClusterScenarioOptions {
    * reports made before they were drawn, which then run with the values of that time.
    */
   readonly timing?: ClusterTiming;
+  /** The run exists to fail a primary over: a promotion must have happened by its end. */
+  readonly expectFailover?: boolean;
   /** A named scenario's fault plan, as written. */
   readonly script?: string;
 }
@@ -238,7 +241,11 @@ export function buildClusterWorld(config: RunConfig): World {
       ...o.clients.map((id, k) => ({ id, protocol: clients[k]!, faultable: false, role: 'client' })),
     ],
     commands,
-    checkers: clusterCheckers({ sync: o.syncReplication, bugs, operator: o.operator }),
+    checkers: [
+      ...clusterCheckers({ sync: o.syncReplication, bugs, operator: o.operator }),
+      ...clusterRuleCheckers(ELECTION_DEFAULTS),
+      ...(o.expectFailover === true ? [failoverHappened()] : []),
+    ],
   };
 }
 
@@ -392,7 +399,7 @@ function crashConfig(name: string, sync: boolean) {
     const victim = pick(rng, options.shards).primary;
     const at = 2500 + rng.int(2500);
     const script = `crash ${victim} at ${at}ms; restart ${victim} at ${at + 5000 + rng.int(2000)}ms`;
-    return scriptedConfig(name, seed, bug, { ...options, script }, parseFaultScript(script));
+    return scriptedConfig(name, seed, bug, { ...options, script, expectFailover: true }, parseFaultScript(script));
   };
 }
 
@@ -432,7 +439,7 @@ export const clusterPartitionScenario = scenario(
     const majority = options.nodes.filter((n) => !minority.includes(n));
     const at = 2500 + rng.int(2000);
     const script = `partition ${minority.join(',')} | ${majority.join(',')} at ${at}ms until ${at + 5000 + rng.int(2000)}ms`;
-    return scriptedConfig('cluster-partition', seed, bug, { ...options, script }, parseFaultScript(script));
+    return scriptedConfig('cluster-partition', seed, bug, { ...options, script, expectFailover: true }, parseFaultScript(script));
   },
   ['partition'],
 );

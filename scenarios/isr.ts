@@ -46,10 +46,12 @@ import {
   type BrokerCommand,
   type IsrConfig,
 } from '../core/isr/index.ts';
+import { ISR_DEFAULTS } from '../core/isr/config.ts';
 import { AUDIT_DEADLINE_MS } from '../core/isr/clients.ts';
 import type { RaftCommand } from '../core/raft/types.ts';
 import type { MetadataCommand } from '../core/isr/types.ts';
 import { isrCheckers, type IsrCheckOptions } from '../checkers/isr.ts';
+import { isrRuleCheckers } from '../checkers/isr-rules.ts';
 
 export interface IsrScenarioOptions {
   readonly controllers: readonly NodeId[];
@@ -66,6 +68,11 @@ export interface IsrScenarioOptions {
   readonly minInsyncReplicas: number;
   readonly replicaLagTimeMaxMs: number;
   readonly uncleanLeaderElection: boolean;
+  /**
+   * Records per fetch (Kafka's max.partition.fetch.bytes, in records): drawn small in the swarm so
+   * followers far behind are common and catch up over many fetches. Absent: the protocol's default.
+   */
+  readonly maxFetchRecords?: number;
   /** Broker commands (join, leave), and controller commands sent to every controller (only the leader acts). */
   readonly operations: readonly { readonly atMs: number; readonly node: NodeId; readonly command: BrokerCommand | RaftCommand<MetadataCommand> }[];
 }
@@ -122,6 +129,7 @@ export function buildIsrWorld(config: RunConfig): World {
     minInsyncReplicas: o.minInsyncReplicas,
     replicaLagTimeMaxMs: o.replicaLagTimeMaxMs,
     uncleanLeaderElection: o.uncleanLeaderElection,
+    ...(o.maxFetchRecords !== undefined ? { maxFetchRecords: o.maxFetchRecords } : {}),
     bug: config.bug as IsrConfig['bug'],
   };
   const controller = createControllerProtocol(isr, assign);
@@ -153,7 +161,10 @@ export function buildIsrWorld(config: RunConfig): World {
       ...o.consumers.map((id) => ({ id, protocol: consumer, faultable: false, role: 'client' })),
     ],
     commands,
-    checkers: isrCheckers(checkOptionsOf(o), assign),
+    checkers: [
+      ...isrCheckers(checkOptionsOf(o), assign),
+      ...isrRuleCheckers({ uncleanAllowed: o.uncleanLeaderElection, replicaLagTimeMaxMs: o.replicaLagTimeMaxMs, tickIntervalMs: ISR_DEFAULTS.tickIntervalMs }),
+    ],
   };
 }
 
@@ -199,7 +210,7 @@ function swarmOptions(rng: Rng, unclean: boolean): IsrScenarioOptions {
   if (joining) operations.push({ atMs: 500 + rng.int(SWARM_DURATION_MS - 1500), node: base.brokers[initial] as NodeId, command: { type: 'join' } });
   if (initial >= 4 && rng.next() < 0.25) operations.push({ atMs: 500 + rng.int(SWARM_DURATION_MS - 1500), node: pick(rng, initialBrokers), command: { type: 'leave' } });
   operations.sort((a, b) => a.atMs - b.atMs);
-  return { ...base, initialBrokers, uncleanLeaderElection: unclean, operations };
+  return { ...base, initialBrokers, uncleanLeaderElection: unclean, operations, maxFetchRecords: pick(rng, [2, 5, 50, 50]) };
 }
 
 function swarmScenario(name: string, description: string, unclean: boolean): Scenario {

@@ -62,6 +62,7 @@ export function initialState<SM, Cmd, Query, Result>(setup: RaftSetup<SM, Cmd, Q
     lastLeaderContactMs: null,
     votesGranted: [],
     votesRejected: [],
+    transferCampaign: false,
     leader: null,
   };
 }
@@ -93,6 +94,30 @@ export function reply<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, c
 export function observe<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, observation: RaftObservation): void {
   c.fx.push({ type: 'observe', observation });
 }
+
+/** A rare branch of the rules was taken: counted for coverage (`Scenario.sometimes`), seen by no checker. */
+export function cover<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, event: RaftCoverEvent): void {
+  c.fx.push({ type: 'cover', event });
+}
+
+/** The rare branches of Raft's rules that a sweep should reach. */
+export type RaftCoverEvent =
+  | 'raft/vote-refused-stale-log'
+  | 'raft/vote-refused-already-voted'
+  | 'raft/prevote-refused'
+  | 'raft/vote-ignored-in-lease'
+  | 'raft/append-rejected-mismatch'
+  | 'raft/append-skipped-committed'
+  | 'raft/truncated-conflict'
+  | 'raft/snapshot-sent'
+  | 'raft/snapshot-installed'
+  | 'raft/stale-term-refused'
+  | 'raft/checkquorum-stepdown'
+  | 'raft/leader-stepped-down'
+  | 'raft/read-confirmed'
+  | 'raft/transfer-timeout-now'
+  | 'raft/transfer-won'
+  | 'raft/membership-changed';
 
 // ---------------------------------------------------------------------------------------------
 // Small lookups

@@ -173,7 +173,8 @@ describe('CheckQuorum (thesis §6.2)', () => {
       from: other,
       message: { type: 'requestVote', term: term + 5, lastLogIndex: 100, lastLogTerm: term + 4, preVote: false, transfer: false },
     });
-    expect(effects).toEqual([]);
+    expect(effects).toEqual([{ type: 'cover', event: 'raft/vote-ignored-in-lease' }]);
+    expect(d.coverage.get('raft/vote-ignored-in-lease')).toBe(1);
     expect(d.state(follower).currentTerm).toBe(term);
   });
 });

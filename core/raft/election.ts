@@ -4,7 +4,7 @@
  */
 import { assert, assertNever } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { isVoter, send, sendAck, type Step } from './context.ts';
+import { cover, isVoter, send, sendAck, type Step } from './context.ts';
 import { isUpToDate, lastIndex, lastTerm, sortedIds } from './log.ts';
 import { voteOutcome } from './quorum.ts';
 import { persistMeta } from './restart.ts';
@@ -67,15 +67,18 @@ export function handleRequestVote<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query
     c.bugs.voteWithoutLogCheck ||
     // §5.4.1: the candidate's log must be at least as up-to-date as the voter's.
     isUpToDate({ lastIndex: m.lastLogIndex, lastTerm: m.lastLogTerm }, { lastIndex: lastIndex(s.log), lastTerm: lastTerm(s.log) });
+  if (!upToDate) cover(c, 'raft/vote-refused-stale-log');
   if (m.preVote) {
     // Thesis §9.6: grant a pre-vote for a later term to an up-to-date candidate; a leader never does.
     const granted = m.term > s.currentTerm && upToDate && s.role !== 'leader';
+    if (!granted) cover(c, 'raft/prevote-refused');
     sendAck(c, from, { type: 'requestVoteResponse', term: granted ? m.term : s.currentTerm, granted, preVote: true });
     return;
   }
   // Fig. 2 RequestVote receiver 2: if votedFor is null or candidateId, and the candidate's log is
   // at least as up-to-date as the receiver's log, grant the vote. (Receiver 1 ran on arrival.)
   const granted = (s.votedFor === null || s.votedFor === from) && upToDate;
+  if (s.votedFor !== null && s.votedFor !== from) cover(c, 'raft/vote-refused-already-voted');
   if (granted && s.votedFor !== from) {
     // A vote is cast in the voter's current term only: normalisation made the request's term ours.
     assert(m.term === s.currentTerm, `raft ${s.self}: votes in term ${m.term} while in term ${s.currentTerm}`);

@@ -3,7 +3,7 @@
  * on a server as soon as it is in its log, and the leader refuses a change while another is pending.
  */
 import type { NodeId } from '../contract/protocol.ts';
-import { leaderOf, newProgress, observe, progressOf, reply, sameIds, type Step } from './context.ts';
+import { cover, leaderOf, newProgress, observe, progressOf, reply, sameIds, type Step } from './context.ts';
 import { lastIndex, sortedIds } from './log.ts';
 import { appendAsLeader, heartbeat, replicate } from './replication.ts';
 import { leading } from './requests.ts';
@@ -20,6 +20,7 @@ export function setMembership<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Re
   const changed = !sameIds(membership.voters, s.membership.voters);
   s.membership = membership;
   if (!changed) return;
+  cover(c, 'raft/membership-changed');
   observe(c, { kind: 'membership', node: s.self, voters: membership.voters, index: membership.index });
   if (s.leader !== null) syncProgress(c);
 }

@@ -37,7 +37,7 @@
 import { AssertionFailed, assertNever } from '../contract/assert.ts';
 import type { Env, Input, NodeId, Protocol, StepResult } from '../contract/protocol.ts';
 import { bugFlags } from './bugs.ts';
-import { initialState, isVoter, observe, send, type RaftSetup, type Step } from './context.ts';
+import { cover, initialState, isVoter, observe, send, type RaftSetup, type Step } from './context.ts';
 import { handleRequestVote, inLease, onVoteResponse } from './election.ts';
 import { resolveRaftOptions } from './options.ts';
 import { handleAppendEntries, onAppendResponse } from './replication.ts';
@@ -127,7 +127,7 @@ function onMessage<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, from
 function onPeerMessage<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, from: NodeId, m: PeerMessage<Cmd, Query, Result>): void {
   const s = c.s;
   if (m.term > s.currentTerm) {
-    if (m.type === 'requestVote' && !m.transfer && inLease(c)) return;
+    if (m.type === 'requestVote' && !m.transfer && inLease(c)) return cover(c, 'raft/vote-ignored-in-lease');
     // A pre-vote request carries the sender's next term, a granted pre-vote answer our next term:
     // neither changes anybody's term (thesis §9.6).
     const futureTerm = (m.type === 'requestVote' && m.preVote) || (m.type === 'requestVoteResponse' && m.preVote && m.granted);
@@ -138,6 +138,7 @@ function onPeerMessage<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, 
       becomeFollower(c, m.term, fromLeader ? from : null);
     }
   } else if (m.term < s.currentTerm) {
+    cover(c, 'raft/stale-term-refused');
     rejectStale(c, from, m);
     return;
   }

@@ -4,7 +4,7 @@
  * read arrived, that this node still leads; and the state machine reaching the read index.
  */
 import type { NodeId } from '../contract/protocol.ts';
-import { progressOf, send, type Step } from './context.ts';
+import { cover, progressOf, send, type Step } from './context.ts';
 import { quorumValue } from './quorum.ts';
 import { heartbeat } from './replication.ts';
 import type { LeaderState } from './types.ts';
@@ -35,6 +35,7 @@ export function serveReads<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Resul
     const r = l.pendingReads[0] as (typeof l.pendingReads)[number];
     if (r.readSeq > confirmed || r.readIndex > s.lastApplied) return;
     l.pendingReads.shift();
+    cover(c, 'raft/read-confirmed');
     send(c, r.node, { type: 'clientResponse', opId: r.opId, outcome: { status: 'ok', result: c.machine.query(s.sm, r.query) } });
   }
 }

@@ -5,7 +5,7 @@
  */
 import { AssertionFailed, assert, assertNever } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { leaderOf, observe, persist, progressOf, send, sendAck, type Step } from './context.ts';
+import { cover, leaderOf, observe, persist, progressOf, send, sendAck, type Step } from './context.ts';
 import { advanceCommit, applyEntries, maybeCommit } from './commit.ts';
 import { entriesFrom, filePosition, findConflictByTerm, hashEntryData, lastIndex, membershipAt, termAt } from './log.ts';
 import { setMembership, snapshotMembership } from './membership.ts';
@@ -40,6 +40,7 @@ export function handleAppendEntries<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Que
     // Entries up to our commit index are committed, so the leader has them too (Leader
     // Completeness): skip them, and match the rest after our commit index.
     const skip = s.commitIndex - prevIndex;
+    cover(c, 'raft/append-skipped-committed');
     if (skip > entries.length) {
       sendAck(c, from, ack(true, s.commitIndex, 0, 0));
       return;
@@ -51,6 +52,7 @@ export function handleAppendEntries<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Que
   // Fig. 2 AppendEntries receiver 2: reply false if the log doesn't contain an entry at
   // prevLogIndex whose term matches prevLogTerm. The hint lets the leader skip a whole term.
   if (termAt(s.log, prevIndex) !== prevTerm) {
+    cover(c, 'raft/append-rejected-mismatch');
     const hintIndex = findConflictByTerm(s.log, Math.min(prevIndex, lastIndex(s.log)), prevTerm);
     sendAck(c, from, ack(false, 0, hintIndex, termAt(s.log, hintIndex) ?? 0));
     return;
@@ -64,6 +66,7 @@ export function handleAppendEntries<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Que
     const t = termAt(s.log, e.index);
     if (t === null) break;
     if (t === e.term || c.bugs.noConflictTruncation) continue;
+    cover(c, 'raft/truncated-conflict');
     truncateFrom(c, e.index, 'conflict', `entry ${e.index} of term ${t} conflicts with term ${e.term} from ${from}`);
     break;
   }

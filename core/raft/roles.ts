@@ -9,7 +9,7 @@
  */
 import { assert } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { isVoter, leaderOf, mayCampaign, newProgress, observe, reply, send, type Step } from './context.ts';
+import { cover, isVoter, leaderOf, mayCampaign, newProgress, observe, reply, send, type Step } from './context.ts';
 import { requestVotes, tallyVotes } from './election.ts';
 import { lastIndex } from './log.ts';
 import { appendAsLeader, replicate } from './replication.ts';
@@ -63,6 +63,7 @@ export function becomeCandidate<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, 
   enterTerm(c, s.currentTerm + 1, s.self);
   s.role = 'candidate';
   s.leaderId = null;
+  s.transferCampaign = transfer;
   s.votesGranted = isVoter(s, s.self) ? [s.self] : [];
   s.votesRejected = [];
   redrawElectionTimeout(c);
@@ -96,6 +97,8 @@ export function becomeLeader<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Res
     lastQuorumCheckMs: c.env.nowMs,
   };
   observe(c, { kind: 'becameLeader', node: s.self, term: s.currentTerm, lastIndex: next - 1 });
+  // Thesis §3.10: the point of a transfer is that its target wins (voters waive their lease for it).
+  if (s.transferCampaign) cover(c, 'raft/transfer-won');
   // Thesis §6.4 and the single-server membership fix: commit a no-op of the new term first.
   appendAsLeader(c, { type: 'noop' });
   c.fx.push({ type: 'setTimer', timer: HEARTBEAT_TIMER, afterMs: c.opts.heartbeatIntervalMs });
@@ -119,6 +122,7 @@ function enterTerm<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, term
 function stepDown<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>): void {
   const s = c.s;
   const l = leaderOf(c);
+  cover(c, 'raft/leader-stepped-down');
   c.fx.push({ type: 'cancelTimer', timer: HEARTBEAT_TIMER });
   for (const r of l.pendingReads) {
     send(c, r.node, { type: 'clientResponse', opId: r.opId, outcome: { status: 'notLeader', leaderHint: null } });

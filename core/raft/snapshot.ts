@@ -4,7 +4,7 @@
  */
 import { assert } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { leaderOf, observe, persist, send, sendAck, type Step } from './context.ts';
+import { cover, leaderOf, observe, persist, send, sendAck, type Step } from './context.ts';
 import { lastIndex, membershipAt, termAt } from './log.ts';
 import { setMembership, snapshotMembership } from './membership.ts';
 import { LOG_FILE, SNAPSHOT_FILE, logRecord, snapshotRecord } from './storage.ts';
@@ -37,6 +37,7 @@ export function sendSnapshot<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Res
   const s = c.s;
   const snapshot = s.snapshot;
   assert(snapshot !== null, `raft ${s.self}: entries for ${pr.id} compacted but no snapshot`);
+  cover(c, 'raft/snapshot-sent');
   send(c, pr.id, { type: 'installSnapshot', term: s.currentTerm, snapshot, readSeq: leaderOf(c).readSeq });
   pr.mode = 'snapshot';
   pr.probeSent = false;
@@ -61,6 +62,7 @@ export function handleInstallSnapshot<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Q
   }
   // A leader's log is its own (Leader Append-Only): only a follower replaces its log with a snapshot.
   assert(s.role === 'follower', `raft ${s.self}: installs a snapshot as ${s.role}`);
+  cover(c, 'raft/snapshot-installed');
   // Fig. 13 InstallSnapshot receiver 5: save the snapshot file.
   persist(c, { op: 'overwrite', file: SNAPSHOT_FILE, records: [snapshotRecord(snap)] });
   // Receiver 6: if an existing entry has the snapshot's last index and term, retain the entries

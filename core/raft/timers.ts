@@ -6,7 +6,7 @@
  * AppendEntries then cost no timer effect at all.
  */
 import { assertNever } from '../contract/assert.ts';
-import { mayCampaign, progressOf, type Step } from './context.ts';
+import { cover, mayCampaign, progressOf, type Step } from './context.ts';
 import { isQuorum } from './quorum.ts';
 import { heartbeat } from './replication.ts';
 import { becomeCandidate, becomeFollower, becomePreCandidate } from './roles.ts';
@@ -79,6 +79,7 @@ function onHeartbeatTimer<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result
   c.fx.push({ type: 'setTimer', timer: HEARTBEAT_TIMER, afterMs: c.opts.heartbeatIntervalMs });
   // CheckQuorum (thesis §6.2, §9.6): step down when a majority has not answered within an election timeout.
   if (c.opts.checkQuorum && c.env.nowMs - l.lastQuorumCheckMs >= c.opts.electionTimeoutMinMs && !heardFromQuorum(c, l)) {
+    cover(c, 'raft/checkquorum-stepdown');
     becomeFollower(c, s.currentTerm, null);
     return;
   }

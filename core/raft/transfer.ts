@@ -4,7 +4,7 @@
  * has not got that far within transferTimeoutMs is abandoned.
  */
 import type { NodeId } from '../contract/protocol.ts';
-import { isVoter, leaderOf, progressOf, reply, send, type Step } from './context.ts';
+import { cover, isVoter, leaderOf, progressOf, reply, send, type Step } from './context.ts';
 import { lastIndex } from './log.ts';
 import { sendAppend } from './replication.ts';
 import { leading } from './requests.ts';
@@ -34,6 +34,7 @@ export function maybeSendTimeoutNow<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Que
   const s = c.s;
   const t = leaderOf(c).transfer;
   if (t === null || t.timeoutNowSent || t.target !== pr.id || pr.matchIndex < lastIndex(s.log)) return;
+  cover(c, 'raft/transfer-timeout-now');
   send(c, pr.id, { type: 'timeoutNow', term: s.currentTerm });
   t.timeoutNowSent = true;
   reply(c, t.commandId, { type: 'ok', index: pr.matchIndex });

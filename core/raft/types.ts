@@ -254,6 +254,8 @@ export interface RaftState<SM, Cmd, Query = unknown> {
   /** Candidates and pre-candidates: voters that granted or rejected, sorted. */
   votesGranted: NodeId[];
   votesRejected: NodeId[];
+  /** The current campaign was started by the leader's TimeoutNow (for coverage: a transfer that wins). */
+  transferCampaign: boolean;
   leader: LeaderState<Query> | null;
 }
 
