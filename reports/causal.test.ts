@@ -68,6 +68,15 @@ describe('the story of a violation', () => {
     expect(story.involved[0]).toBe('n5');
   });
 
+  it('starts from the last change of each node the message names when the violation was judged at the end and no culprit is named', () => {
+    const model = buildModel([...trace(), { i: 7, t: 30, kind: 'phase', node: null, detail: 'end' }]);
+    const atEnd: Violation = { ...violation, eventIndex: 7, atMs: 30, message: 'after the heal n2 and n5 still disagree' };
+    const story = buildStory({ model, violationStep: null, violation: atEnd, culprits: [], changes: laneChanges(samples), notable: () => false });
+    expect(story.events.map((e) => e.node)).toEqual(['n1', 'n5', 'n2']);
+    expect(story.involved.slice(0, 2).sort()).toEqual(['n2', 'n5']);
+    expect(model.steps.filter((s) => story.past[s.id] === 1).map((s) => s.node).sort()).toEqual(['n1', 'n2', 'n5']);
+  });
+
   it('tells observations of nodes without lanes only when they are notable', () => {
     const t = trace();
     t.splice(7, 0, { i: 4, t: 15, kind: 'observe', node: 'n3', detail: { type: 'saw', value: 1 } });

@@ -147,7 +147,15 @@ export function buildStory(x: Inputs): Story {
     return null;
   };
 
+  const known = new Set(model.steps.map((s) => s.node));
+  const named = [...new Set([...x.violation.message.matchAll(/[A-Za-z][\w-]*\d/g)].map((m) => m[0]).filter((id) => known.has(id)))];
   const sinks = [...(vStep === null ? [] : [vStep]), ...culpritSteps.slice(0, MAX_CULPRITS_TOLD)];
+  // Judged at the end with no culprit named: the story starts from the last step that mattered at each node the message names.
+  const lastMattering = (node: NodeId): number => {
+    for (let id = n - 1; id >= 0; id--) if (steps[id]!.node === node && matters(id)) return id;
+    return -1;
+  };
+  if (sinks.length === 0) for (const id of named.map(lastMattering).filter((id) => id >= 0).sort((a, b) => b - a)) sinks.push(id);
   const chosen = new Map<number, { cause: number | null; via: number[] }>();
   // Closer causes first: a frontier ordered by priority (0: a sink, 1: a cause, 2: context), then latest first.
   const frontier: { id: number; rank: number }[] = sinks.map((id) => ({ id, rank: 0 }));
@@ -164,7 +172,7 @@ export function buildStory(x: Inputs): Story {
 
   const past = new Uint8Array(n);
   if (sinks.length === 0) past.fill(1);
-  const stack = [vStep, ...culpritSteps].filter((id): id is number => id !== null);
+  const stack = [...sinks, ...culpritSteps];
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (past[id] === 1) continue;
@@ -189,7 +197,6 @@ export function buildStory(x: Inputs): Story {
   for (const id of culpritSteps) add(steps[id]!.node);
   for (const e of [...events].reverse()) add(e.node);
   for (const a of model.arrows) if (chain.has(a.msg)) (add(a.from), add(a.to));
-  const known = new Set(model.steps.map((s) => s.node));
-  for (const m of x.violation.message.matchAll(/[A-Za-z][\w-]*\d/g)) if (known.has(m[0])) add(m[0]);
+  for (const id of named) add(id);
   return { events, violationStep: vStep, culpritSteps, chain, past, involved };
 }

@@ -139,7 +139,10 @@ export function renderStory(c: StoryContext): string {
       : `<details class="path" open><summary>The counterexample, ${plural(c.path.length, 'step')} (the diagram's columns)</summary><ol>${c.path
           .map((p) => `<li${p.step === null ? '' : focusAttrs(c, p.step)}>${esc(p.text)}</li>`)
           .join('')}</ol></details>`;
-  const lead = c.story.events.length === 0 ? '<p class="dim">No event of the trace leads to it that the page can tell (no lanes, commands, faults or culprits).</p>' : `<p class="story-lead">How it came about: ${plural(c.story.events.length, 'event')} of its causal past that changed what the nodes believe, oldest first (click one to find it in the diagram).</p>`;
+  const fromNamed = c.atEnd && c.culpritCount === 0 && c.story.events.length > 0;
+  const lead = fromNamed
+    ? `<p class="story-lead">No single event broke it and the checker names none: here is what last changed at ${esc(c.story.involved.join(', '))}, the nodes its message names, and what led to it, ${plural(c.story.events.length, 'event')} oldest first (click one to find it in the diagram).</p>`
+    : c.story.events.length === 0 ? '<p class="dim">No event of the trace leads to it that the page can tell (no lanes, commands, faults or culprits).</p>' : `<p class="story-lead">How it came about: ${plural(c.story.events.length, 'event')} of its causal past that changed what the nodes believe, oldest first (click one to find it in the diagram).</p>`;
   return (
     `<section id="story" class="story">` +
     `<div class="story-head"><span class="v-kind">${esc(v.kind)} violation</span> <b class="invariant">${esc(v.invariant)}</b>${c.description ? `<span class="desc">: ${esc(c.description)}</span>` : ''}</div>` +
