@@ -65,6 +65,7 @@ export const PAGE_SCRIPT = `
       el.dataset.bx = t.slice(i + 1, c); el.dataset.by = t.slice(c + 1, j);
     });
     this.labelsText.forEach(function (el) { el.dataset.full = el.textContent; });
+    this.axisLabels = Array.prototype.slice.call(svg.querySelectorAll('.tick text.axis-label'));
   }
   Diagram.prototype.c = function (x) {
     // Collapse each quiet stretch to 26 px.
@@ -96,6 +97,18 @@ export const PAGE_SCRIPT = `
     });
     this.svg.classList.toggle('show-labels', this.arrowCount > 0 && (this.W * k) / this.arrowCount >= 60);
     this.svg.classList.toggle('show-minor', k >= 2);
+    // Axis labels that would overlap the one before (a collapsed stretch, a tight zoom) are hidden.
+    [false, true].forEach(function (below) {
+      var last = -1e9, lastLen = 0;
+      self.axisLabels.forEach(function (t) {
+        if (t.classList.contains('below') !== below) return;
+        if (t.parentNode.classList.contains('minor') && k < 2) return;
+        var x = Number(t.getAttribute('x')), len = t.textContent.length;
+        var ok = x - last >= ((len + lastLen) / 2) * 6.5 + 8;
+        t.style.visibility = ok ? '' : 'hidden';
+        if (ok) { last = x; lastLen = len; }
+      });
+    });
     var level = document.getElementById('zoom-level');
     if (level) level.textContent = (Math.round(k * 100) / 100) + '×';
     if (anchorBase !== undefined) this.scroller.scrollLeft = this.map(anchorBase) - anchorScreen;
