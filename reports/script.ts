@@ -132,7 +132,10 @@ export const PAGE_SCRIPT = `
     var w = this.scroller.clientWidth;
     var span = Math.max(this.c(to) - this.c(from), 1);
     var k = Math.min(64, Math.max(this.fitK(), (w * 0.8) / span));
-    this.apply(k, (from + to) / 2, w / 2);
+    // The middle of the stretch as drawn (quiet stretches collapsed), back in uncollapsed x.
+    var mid = (this.c(from) + this.c(to)) / 2, lo = this.L, hi = this.L + this.W;
+    for (var i = 0; i < 40; i++) { var m = (lo + hi) / 2; if (this.c(m) < mid) lo = m; else hi = m; }
+    this.apply(k, lo, w / 2);
   };
   Diagram.prototype.layout = function () {
     var self = this, tops = {}, y = this.top;
