@@ -6,6 +6,6 @@
 export * from './protocol.ts';
 export { AssertionFailed, assert } from './assert.ts';
 export { applyDiskWrite, corruptChar, landedWrite, type Disk, type WriteFault } from './disk.ts';
-export { nest, type EffectSink, type NestSpec, type Nested, type NestedTimer } from './nest.ts';
+export { nest, type EffectSink, type NestSpec, type Nested, type NestedTimer, type PrefixedTimer } from './nest.ts';
 export { Stream, type StreamState } from './rng.ts';
 export { TestDriver, type DriverNode, type Recorded } from './testing.ts';

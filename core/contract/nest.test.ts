@@ -68,4 +68,44 @@ describe('nest', () => {
     expect(out).toEqual([{ type: 'observe', observation: { type: 'inner-saw', value: 3 } }]);
     expect(n.message({ t: 'other', m: { hello: 1 } })).toBeUndefined();
   });
+  it('keeps the inner names as they are with empty prefixes, owning only the timers isTimer names', () => {
+    const bare = nest(inner, {
+      name: 'in',
+      timerPrefix: '',
+      filePrefix: '',
+      isTimer: (t) => t === 'tick' || t.startsWith('retry/'),
+      wrap: (m) => m,
+      unwrap: (m: { hello: number }) => m,
+      surface: (o) => o,
+    });
+    const out: Effect<{ hello: number }, unknown, { saw: number }, string>[] = [];
+    const durable = { count: ['x'], other: ['z'] };
+    const started = bare.start(durable);
+    expect(started).toEqual({ type: 'start', durable });
+    const s = bare.step(bare.init('a', env), started, env, out).state;
+    bare.step(s, { type: 'timer', timer: 'tick' }, env, out);
+    expect(out).toEqual([
+      { type: 'setTimer', timer: 'tick', afterMs: 5 },
+      { type: 'persist', write: { op: 'append', file: 'count', record: 'tick' } },
+      { type: 'send', to: 'b', message: { hello: 1 } },
+      { type: 'cancelTimer', timer: 'retry/x' },
+    ]);
+    expect(bare.owns('tick')).toBe(true);
+    expect(bare.owns('retry/7')).toBe(true);
+    expect(bare.owns('outer')).toBe(false);
+  });
+
+  it('hands the replies to a sink that takes them, in place', () => {
+    const seq: string[] = [];
+    const r = n.step({ n: 0 }, { type: 'command', commandId: 3, command: 'ping' }, env, {
+      push: (e) => seq.push(e.type),
+      reply: (commandId, reply) => seq.push(`reply ${commandId} ${reply}`),
+    });
+    expect(seq).toEqual(['reply 3 pong']);
+    expect(r.replies).toEqual([]);
+  });
+
+  it('refuses an empty timer prefix without isTimer', () => {
+    expect(() => nest(inner, { name: 'in', timerPrefix: '', wrap: (m) => m, unwrap: (m: { hello: number }) => m, surface: (o) => o })).toThrow(/isTimer/);
+  });
 });

@@ -5,6 +5,6 @@
  */
 export * from './types.ts';
 export * from './token.ts';
-export { fenceLeader, noMachine, type FenceLeaderConfig, type FenceLeaderProtocol } from './leader.ts';
+export { fenceLeader, noMachine, type FenceLeaderConfig, type FenceLeaderProtocol, type FenceLeaderTimers, type FenceTimer } from './leader.ts';
 export { fenceStorage, STORAGE_FILE, type FenceStorageProtocol } from './storage.ts';
 export { fenceClient, type FenceClientConfig, type FenceClientProtocol } from './client.ts';

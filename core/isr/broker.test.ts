@@ -5,19 +5,20 @@ import { describe, expect, it } from 'vitest';
 import type { Effect, Env, Input } from '../contract/protocol.ts';
 import { applyDiskWrite } from '../contract/disk.ts';
 import { Stream } from '../contract/rng.ts';
-import { createBrokerProtocol } from './broker.ts';
+import { createBrokerProtocol, type BrokerTimers } from './broker.ts';
 import { applyRecords, emptyImage } from './metadata.ts';
 import { BROKER_FILE, HW_FILE, brokerRecord, hwRecord, logFile, logRecord } from './storage.ts';
 import { SWIM_FILE } from './membership.ts';
 import type { BrokerCommand, BrokerObservation, BrokerState, IsrConfig, IsrMessage, MetadataImage, MetadataRecord, PartitionState } from './types.ts';
 
 type Fx = Effect<IsrMessage, unknown, BrokerObservation>;
+type BrokerInput = Input<IsrMessage, never, BrokerTimers>;
 
 function harness(self: string, config: Partial<IsrConfig> = {}, disk: Record<string, string[]> = {}) {
   const protocol = createBrokerProtocol({ controllers: ['k1'], brokers: ['b1', 'b2', 'b3'], partitions: 1, minInsyncReplicas: 2, replicaLagTimeMaxMs: 300, ...config });
   const env = { self, nowMs: 0, rng: new Stream(1, `node/${self}`) } as Env & { nowMs: number };
   let state = protocol.init(self, env);
-  const step = (input: Input<IsrMessage, never>): Fx[] => {
+  const step = (input: BrokerInput): Fx[] => {
     const r = protocol.step(state, input, env);
     state = r.state;
     for (const e of r.effects) if (e.type === 'persist') applyDiskWrite(disk, e.write);
@@ -35,8 +36,8 @@ function harness(self: string, config: Partial<IsrConfig> = {}, disk: Record<str
     },
     msg: (from: string, message: IsrMessage) => step({ type: 'message', from, message }),
     bytes: (from: string, message: Uint8Array) => step({ type: 'message', from, message: message as unknown as IsrMessage }),
-    command: (commandId: number, command: BrokerCommand) => step({ type: 'command', commandId, command } as unknown as Input<IsrMessage, never>),
-    timer: (timer: string) => step({ type: 'timer', timer }),
+    command: (commandId: number, command: BrokerCommand) => step({ type: 'command', commandId, command } as unknown as BrokerInput),
+    timer: (timer: BrokerTimers) => step({ type: 'timer', timer }),
     restart: () => step({ type: 'start', durable: structuredClone(disk) }),
   };
 }

@@ -17,11 +17,11 @@ export { ISR_DEFAULTS, ISR_SWIM_DEFAULTS, resolveIsrOptions } from './config.ts'
 export { createAssigner, assignmentMoves, type Assign, type AssignerOptions } from './assignment.ts';
 export { emptyImage, applyRecord, applyRecords, metadataStateMachine, changePartition, brokerOf, isActiveBroker } from './metadata.ts';
 export { decide, type DecideInput, type Decision, type HeardBroker, type BrokerMember, type AlterRequest } from './decide.ts';
-export { isrSwimConfig, createSwimMember, stepSwim, memberStatus, isSwimTimer, SWIM_TIMER_PREFIX, SWIM_FILE, type SwimProtocol, type MemberEventObservation } from './membership.ts';
+export { isrSwimConfig, swimMember, memberEvents, memberStatus, SWIM_TIMER_PREFIX, SWIM_FILE, type SwimMember, type IsrSwimTimer, type MemberEventObservation } from './membership.ts';
 export { buildEpochCache, noteAppend, truncateEpochCache, latestEpoch, endOffsetForEpoch, divergence, type EpochEntry } from './epochs.ts';
 export { BROKER_FILE, HW_FILE, logFile, logRecord, parseLogRecord, recoverBroker } from './storage.ts';
-export { createControllerProtocol, CONTROLLER_TIMER, type ControllerState, type ControllerProtocol, type ControllerMessage } from './controller.ts';
-export { createBrokerProtocol, REGISTRATION_TIMER, TICK_TIMER, CHECKPOINT_TIMER, type BrokerProtocol } from './broker.ts';
+export { createControllerProtocol, CONTROLLER_TIMER, type ControllerState, type ControllerProtocol, type ControllerMessage, type ControllerTimer, type ControllerTimers } from './controller.ts';
+export { createBrokerProtocol, REGISTRATION_TIMER, TICK_TIMER, CHECKPOINT_TIMER, type BrokerProtocol, type BrokerTimer, type BrokerTimers } from './broker.ts';
 export {
   createProducerProtocol,
   createConsumerProtocol,

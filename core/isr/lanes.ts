@@ -10,8 +10,11 @@ import { assertNever } from '../contract/assert.ts';
 import type { LaneFact, LaneView, MessageDescription, OperationEvent } from '../contract/report.ts';
 import { describeRaftMessage, raftLanes } from '../raft/lanes.ts';
 import type { RaftMessage } from '../raft/types.ts';
-import type { SwimProtocol } from './membership.ts';
+import type { SwimMember } from './membership.ts';
 import type { BrokerState, IsrMessage, IsrWire, ProducerObservation } from './types.ts';
+
+/** The nested SWIM member's protocol, whose lanes and decoder these read. */
+type SwimProtocol = SwimMember<unknown, unknown>['protocol'];
 
 export function brokerLanes(member: SwimProtocol, s: BrokerState): LaneView {
   if (!s.started) return {};

@@ -12,7 +12,7 @@ import type { RaftConfig } from './types.ts';
 
 export * from './types.ts';
 export { RAFT_BUGS, RAFT_BUG_NAMES, isRaftBug, type RaftBugName } from './bugs.ts';
-export { createRaftProtocol, resolveRaftOptions, RAFT_DEFAULTS, ELECTION_TIMER, HEARTBEAT_TIMER, type RaftProtocol, type RaftTimer, type RaftInput } from './node.ts';
+export { createRaftProtocol, resolveRaftOptions, RAFT_DEFAULTS, ELECTION_TIMER, HEARTBEAT_TIMER, isRaftTimer, type RaftProtocol, type RaftTimer, type RaftInput } from './node.ts';
 export { kvStateMachine, type KvCommand, type KvQuery, type KvResult, type KvState } from './kv.ts';
 export {
   createKvClientProtocol,

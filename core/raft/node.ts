@@ -51,7 +51,7 @@ import type { PeerMessage, RaftCommand, RaftConfig, RaftMessage, RaftObservation
 
 // Where these names were defined before the rules moved out of this file; importers keep working.
 export { RAFT_DEFAULTS, resolveRaftOptions } from './options.ts';
-export { ELECTION_TIMER, HEARTBEAT_TIMER, type RaftTimer } from './timers.ts';
+export { ELECTION_TIMER, HEARTBEAT_TIMER, isRaftTimer, type RaftTimer } from './timers.ts';
 
 export type RaftProtocol<SM, Cmd, Query, Result> = Protocol<
   RaftState<SM, Cmd, Query>,

@@ -18,6 +18,13 @@ export const HEARTBEAT_TIMER = 'heartbeat';
 /** Every timer Raft sets: the T of its Protocol, Input and Effect. */
 export type RaftTimer = typeof ELECTION_TIMER | typeof HEARTBEAT_TIMER;
 
+const RAFT_TIMERS: Readonly<Record<RaftTimer, true>> = { [ELECTION_TIMER]: true, [HEARTBEAT_TIMER]: true };
+
+/** Whether a name is one of Raft's timers: how a host that runs them under their own names tells them from its own. */
+export function isRaftTimer(timer: string): timer is RaftTimer {
+  return Object.hasOwn(RAFT_TIMERS, timer);
+}
+
 /** An election timer that fires less than this before its deadline counts as on time. */
 export const TIMER_SLACK_MS = 1;
 

@@ -9,6 +9,6 @@
  */
 export * from './descriptor.ts';
 export * from './types.ts';
-export { membership, deadEvents, applyDeadEvents, TIMER_PREFIX } from './membership.ts';
-export { stemeNode, rangeSize, NODE_FILE, COPIES_FILE, type StemeNodeProtocol } from './node.ts';
-export { stemeGateway, type StemeGatewayProtocol } from './gateway.ts';
+export { swimMember, deadEvents, applyDeadEvents, TIMER_PREFIX, type DeadEvent, type SwimMember } from './membership.ts';
+export { stemeNode, rangeSize, NODE_FILE, COPIES_FILE, type StemeNodeProtocol, type NodeTimer, type NodeTimers } from './node.ts';
+export { stemeGateway, type StemeGatewayProtocol, type GatewayTimer } from './gateway.ts';

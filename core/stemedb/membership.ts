@@ -5,43 +5,44 @@
  * the dead events: a member SWIM declares dead (or left) is dead to the node or gateway until SWIM
  * reports it alive (or joined) again; a suspicion changes nothing yet.
  *
- * The two protocols share a node: SWIM's messages are `Uint8Array`s (authenticated frames), ours
- * are objects; SWIM's timers are its own names ('tick', 'probe-timeout', 'suspect/...',
- * 'relay/...'), ours start with 'steme/'; SWIM's disk file is 'swim'.
+ * The member is nested (core/swim/nested.ts) under the names it had before nesting: SWIM's
+ * messages are `Uint8Array`s (authenticated frames), ours are objects; SWIM's timers keep their
+ * own names ('tick', 'probe-timeout', 'suspect/...', 'relay/...'), ours start with 'steme/';
+ * SWIM's disk file is 'swim'. Its observations pass as they are.
  */
-import type { Effect, NodeId, Protocol } from '../contract/protocol.ts';
-import { swim, swimConfig, type SwimCommand, type SwimObservation, type SwimReply, type SwimState } from '../swim/index.ts';
+import type { NodeId } from '../contract/protocol.ts';
+import { nestSwim, swimConfig, type NestedSwim, type SwimObservation } from '../swim/index.ts';
 import type { StemeConfig } from './types.ts';
 
-export type SwimProtocol = Protocol<SwimState, Uint8Array, SwimCommand, SwimReply, SwimObservation>;
-
-/** Our timers' prefix: everything else is SWIM's. */
+/** Our timers' prefix: SWIM's never start with it. */
 export const TIMER_PREFIX = 'steme/';
 
+/** The member nested in a host whose own messages are `M` and observations `O`. */
+export type SwimMember<M, O> = NestedSwim<M, O, ''>;
+
 /** The SWIM member every actor runs: the universe is every node and gateway, all bootstrapped, all seeds. */
-export function membership(config: StemeConfig): SwimProtocol {
+export function swimMember<M, O>(config: StemeConfig): SwimMember<M, O> {
   const universe = [...config.nodes, ...config.gateways].sort();
-  return swim(
-    swimConfig({
-      universe,
-      seeds: universe,
-      initialMembers: universe,
-      clusterKey: 'stemedb-cluster',
-      protocolPeriodMs: config.membershipPeriodMs,
-      probeTimeoutMs: Math.max(1, Math.floor(config.membershipPeriodMs / 2)),
-      suspicionMult: 4,
-      reconnectPeriods: 3,
-      pushPullPeriods: 10,
-    }),
-  );
+  const swim = swimConfig({
+    universe,
+    seeds: universe,
+    initialMembers: universe,
+    clusterKey: 'stemedb-cluster',
+    protocolPeriodMs: config.membershipPeriodMs,
+    probeTimeoutMs: Math.max(1, Math.floor(config.membershipPeriodMs / 2)),
+    suspicionMult: 4,
+    reconnectPeriods: 3,
+    pushPullPeriods: 10,
+  });
+  return nestSwim<M, O, ''>(swim, '');
 }
 
-/** The dead/alive changes SWIM's effects announce, in order. */
-export function deadEvents(effects: readonly Effect<unknown, unknown, unknown>[]): { peer: NodeId; status: 'dead' | 'alive' }[] {
-  const out: { peer: NodeId; status: 'dead' | 'alive' }[] = [];
-  for (const e of effects) {
-    if (e.type !== 'observe') continue;
-    const o = e.observation as SwimObservation;
+export type DeadEvent = { peer: NodeId; status: 'dead' | 'alive' };
+
+/** The dead/alive changes among a SWIM step's observations, in order. */
+export function deadEvents(observations: readonly SwimObservation[]): DeadEvent[] {
+  const out: DeadEvent[] = [];
+  for (const o of observations) {
     if (o.type !== 'member') continue;
     if (o.event === 'dead' || o.event === 'left') out.push({ peer: o.subject, status: 'dead' });
     else if (o.event === 'alive' || o.event === 'joined') out.push({ peer: o.subject, status: 'alive' });
@@ -50,8 +51,8 @@ export function deadEvents(effects: readonly Effect<unknown, unknown, unknown>[]
 }
 
 /** Applies dead events to a dead map; returns those that changed it. */
-export function applyDeadEvents(dead: Record<NodeId, boolean>, events: readonly { peer: NodeId; status: 'dead' | 'alive' }[]): { peer: NodeId; status: 'dead' | 'alive' }[] {
-  const changed: { peer: NodeId; status: 'dead' | 'alive' }[] = [];
+export function applyDeadEvents(dead: Record<NodeId, boolean>, events: readonly DeadEvent[]): DeadEvent[] {
+  const changed: DeadEvent[] = [];
   for (const e of events) {
     const isDead = e.status === 'dead';
     if ((dead[e.peer] === true) === isDead) continue;

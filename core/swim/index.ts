@@ -7,3 +7,4 @@ export * from './node.ts';
 export * from './wire.ts';
 export * from './auth.ts';
 export * from './lifeguard.ts';
+export * from './nested.ts';

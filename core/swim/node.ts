@@ -69,6 +69,7 @@ export {
   DEAD,
   entryIncarnation,
   entryStatus,
+  isSwimTimer,
   LEFT,
   membershipOf,
   SUSPECT,

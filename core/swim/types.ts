@@ -118,6 +118,11 @@ export const RELAY_TIMER_PREFIX = 'relay/';
 export const suspectTimer = (node: NodeId): SwimTimer => `suspect/${node}`;
 export const relayTimer = (seq: number): SwimTimer => `relay/${seq}`;
 
+/** Whether a name is one SWIM sets: how a host that runs SWIM's timers under their own names tells them from its own. */
+export function isSwimTimer(timer: string): timer is SwimTimer {
+  return timer === 'tick' || timer === 'probe-timeout' || timer.startsWith(SUSPECT_TIMER_PREFIX) || timer.startsWith(RELAY_TIMER_PREFIX);
+}
+
 /** A timer name taken apart, for an exhaustive switch. */
 export type SwimTimerEvent =
   | { readonly kind: 'tick' }

@@ -31,7 +31,7 @@ export const fencingMutants: readonly Mutant[] = [
     id: 'fencing/writer-term-not-recorded',
     rule: "core/fencing/leader.ts: a leadership's tokens are (term, 1), (term, 2), ...: the writer records the term it writes in and restarts the sequence only when that term changes, so no token is handed out twice",
     in: 'core/fencing',
-    find: 's.writerTerm = r.currentTerm;',
+    find: 's.writerTerm = term;',
     replace: '',
     mistake: 'the writer never records the term it writes in, so the sequence restarts at every write',
   },

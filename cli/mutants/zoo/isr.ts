@@ -16,7 +16,7 @@ export const isrMutants: readonly Mutant[] = [
   },
   {
     id: 'isr/follower-hw-uncapped',
-    rule: "Kafka follower (ReplicaFetcherThread; core/isr/broker.ts onFetchResponse): a follower's HW is min(the leader's HW in the fetch response, its own LEO), never past the end of its own log",
+    rule: "Kafka follower (ReplicaFetcherThread; core/isr/broker/follower.ts onFetchResponse): a follower's HW is min(the leader's HW in the fetch response, its own LEO), never past the end of its own log",
     in: 'core/isr',
     find: 'const hw = Math.min(m.hw, leo(r));',
     replace: 'const hw = m.hw;',
@@ -34,8 +34,8 @@ export const isrMutants: readonly Mutant[] = [
     id: 'isr/lag-since-last-fetch',
     rule: 'replica.lag.time.max.ms (KIP-16 semantics, Kafka lastCaughtUpTimeMs): a follower stays in the ISR only if it was caught up to the leader within the last replica.lag.time.max; fetching alone does not keep it in',
     in: 'core/isr',
-    find: 'nowMs - f.lastCaughtUpMs <= opts.replicaLagTimeMaxMs',
-    replace: 'nowMs - f.lastFetchMs <= opts.replicaLagTimeMaxMs',
+    find: 'nowMs - f.lastCaughtUpMs <= c.opts.replicaLagTimeMaxMs',
+    replace: 'nowMs - f.lastFetchMs <= c.opts.replicaLagTimeMaxMs',
     mistake: 'the lag is measured since the follower last fetched, so a follower that fetches steadily but never catches up is never dropped from the ISR',
   },
   {

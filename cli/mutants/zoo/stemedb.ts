@@ -9,7 +9,7 @@ export const stemedbMutants: readonly Mutant[] = [
     id: 'gateway/route-to-dead-after-regossip',
     rule: 'core/stemedb/gateway.ts: a gateway never routes to a node its SWIM member holds dead; it pulls a fresh map from a live node and tries again later (dropping the dead node\'s cached ranges is not enough: gossip from nodes that still name it brings them back)',
     in: 'core/stemedb',
-    find: 'if (d === null || (invalidates && isDead(s, d.owner!))) {',
+    find: 'if (d === null || (c.invalidates && isDead(s, d.owner!))) {',
     replace: 'if (d === null) {',
     mistake: "the router relies on the invalidated cache and drops the is-the-owner-dead test",
   },
