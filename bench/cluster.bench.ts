@@ -58,11 +58,13 @@ export default async function clusterBench(): Promise<void> {
   const seeds = Number(process.env.CLUSTER_BENCH_SEEDS ?? 100);
   const one = oneWorker(seeds);
   const two = twoWorkers(seeds);
-  const speed = new Table({ head: ['cluster scenario', 'seeds', 'seeds/min', 'wall/seed (median, max)', 'events/seed', 'simulated s/seed', 'violations'], style });
+  const speed = new Table({ head: ['cluster scenario', 'seeds', 'seeds/min', 'x real time', 'events/s', 'wall/seed (median, max)', 'events/seed', 'simulated s/seed', 'violations'], style });
   speed.push([
     '1 worker (in process)',
     one.seeds,
     Math.round((one.seeds / one.totalMs) * 60_000),
+    Math.round(one.simulatedMs / one.totalMs),
+    Math.round((one.events / one.totalMs) * 1000),
     `${one.medianMs.toFixed(0)} ms, ${one.maxMs.toFixed(0)} ms`,
     Math.round(one.events / one.seeds),
     (one.simulatedMs / one.seeds / 1000).toFixed(0),
@@ -72,6 +74,8 @@ export default async function clusterBench(): Promise<void> {
     '2 workers (npm run sim --workers 2)',
     two.runs,
     Math.round((two.runs / two.wallMs) * 60_000),
+    Math.round(two.simulatedMs / two.wallMs),
+    Math.round((two.events / two.wallMs) * 1000),
     `${(two.wallMs / two.runs).toFixed(0)} ms per seed overall`,
     Math.round(two.events / two.runs),
     (two.simulatedMs / two.runs / 1000).toFixed(0),

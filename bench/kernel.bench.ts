@@ -11,7 +11,7 @@ import { EventHeap } from '../sim/heap.ts';
 import type { RunConfig } from '../sim/scenario.ts';
 
 /** Ping-pong: every message is answered by one to a random peer. */
-const pingPong: Protocol<{ n: number }, number, never, never, never> = {
+export const pingPong: Protocol<{ n: number }, number, never, never, never> = {
   name: 'noop-pingpong',
   init: () => ({ n: 0 }),
   step(state, input, env) {
@@ -44,7 +44,7 @@ function config(durationMs: number): RunConfig {
   };
 }
 
-function kernelRate(protocol: Protocol<any, any, any, any, any>, nodes: number, durationMs: number): { events: number; ms: number } {
+export function kernelRate(protocol: Protocol<any, any, any, any, any>, nodes: number, durationMs: number): { events: number; ms: number } {
   const ids = Array.from({ length: nodes }, (_, k) => `n${k + 1}`);
   const world = { nodes: ids.map((id) => ({ id, protocol, faultable: true, role: 'server' })), commands: [], checkers: [] };
   const t0 = performance.now();
@@ -53,7 +53,7 @@ function kernelRate(protocol: Protocol<any, any, any, any, any>, nodes: number, 
 }
 
 /** The floor: the same events through a bare heap and a trivial handler. */
-function floorRate(concurrent: number, events: number): { events: number; ms: number } {
+export function floorRate(concurrent: number, events: number): { events: number; ms: number } {
   type E = { t: number; seq: number; node: number; data: number };
   const heap = new EventHeap<E>();
   let x = 1;

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/run.ts fig16            FIG16_TRIALS=200 to run fewer trials per range
  */
-import { BOTTOM_RANGES, DRIFT_PPM, LATENCY_MS, TOP_RANGES, distribution, measure, rangeName, type Distribution, type TimeoutRange } from './raft-fig16.ts';
+import { BOTTOM_RANGES, TOP_RANGES, currentSetup, describeSetup, distribution, measure, rangeName, type Distribution, type TimeoutRange } from './raft-fig16.ts';
 
 /** Trials per range: the paper ran 1000 (100 for 150-150 ms, whose trials last up to minutes of simulated time). */
 export function trialsFor(r: TimeoutRange): number {
@@ -29,7 +29,7 @@ export function row(name: string, d: Distribution, wallMs: number): string {
 export const HEADER = `${'range'.padEnd(12)}${'trials'.padStart(7)}${'2elig'.padStart(6)}${['min', 'p10', 'p25', 'p50', 'p75', 'p90', 'p99', 'max', 'mean'].map((h) => h.padStart(7)).join('')}  wall`;
 
 export default function raftFig16Bench(): void {
-  console.log(`five servers, heartbeat = min timeout / 2, no PreVote, no CheckQuorum; one-way delay ${LATENCY_MS.min}-${LATENCY_MS.max} ms, clocks ±${DRIFT_PPM} ppm`);
+  console.log(`five servers, heartbeat = min timeout / 2, no PreVote, no CheckQuorum; ${describeSetup(currentSetup())}`);
   console.log('downtime in ms from the leader crash to a server hearing from the new leader; 2elig: trials with exactly two survivors able to win');
   for (const [title, ranges] of [
     ['top: randomness of the timeout', TOP_RANGES],

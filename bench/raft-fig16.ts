@@ -6,39 +6,45 @@
  * The paper's set-up, as followed here:
  * - five servers, plain Raft: no PreVote (it adds a round trip to every election) and no
  *   CheckQuorum (it only matters for a leader that is alive); the vote lease (thesis §4.2.3)
- *   stays on, as LogCabin had it: by the time a candidate asks, its voters last heard from the
- *   dead leader about an election timeout ago, so it seldom matters;
+ *   stays on, as LogCabin had it;
  * - the heartbeat interval is half the minimum election timeout;
- * - the leader's heartbeats go out together, and the leader crashes at a uniformly random time
- *   within its heartbeat interval (so the smallest possible downtime is about half the minimum
- *   election timeout);
- * - the servers' logs differ in length, so that two of the four survivors cannot become leader:
- *   right after a heartbeat the leader appends an entry that reaches two followers only (its
- *   messages to the other two are cut after the heartbeat arrived, until it crashes);
+ * - the servers' logs differ in length, so that two of the four survivors cannot become leader;
+ * - "our test script triggered a synchronized broadcast of heartbeat RPCs from the leader before
+ *   terminating its process": the last heartbeat reaches all four followers together (within the
+ *   network's jitter), and the leader crashes at a uniformly random time within the heartbeat
+ *   interval after it (so the smallest possible downtime is about half the minimum timeout);
  * - the downtime is measured from the crash until a server first hears from the new leader (its
  *   first AppendEntries).
  *
- * The paper's cluster had a broadcast time (round trip plus disk write) of about 15 ms. The
- * simulator has no disk latency, so the one-way delay of a message stands for the network plus
- * the fsync that precedes the messages on the election's path (the candidate's term, the voter's
- * vote). It is uniform in 2-4 ms, the one parameter fitted to the figure: the fastest possible
- * downtime is then half the minimum timeout plus a heartbeat's delay and three hops (8-16 ms),
- * and the fastest of 1000 trials lands where the paper's curves start (88-90 ms for the 150 ms
- * ranges against 84-93; 18, 25, 38, 64 ms for the bottom graph against 15, 24, 37, 66). Every
- * other statistic is a prediction. Clocks drift by up to ±50 ppm: without any drift, servers
- * with equal timeouts that start in step stay in step, and 150-150 ms never elects a leader.
+ * How the logs come to differ while all four hear the last heartbeat: once the heartbeat before it
+ * has arrived, the leader's link to two followers is cut and two entries are proposed; they reach
+ * the other two. The link heals just before the last heartbeat, which carries the two lagging
+ * followers one entry (one entry per message), and is cut again before the leader can send the
+ * second. So every follower's election timer starts from the same heartbeat, and two lack an entry.
  *
- * Known differences: a heartbeat here is as slow as a vote (the simulator delays all messages
- * alike), so followers' timers start less in step than in the paper's cluster, where heartbeats
- * need no fsync; that makes the 150-150 and 150-151 ms lines break their ties much sooner. And
- * the entry that leaves two followers behind is appended right after a heartbeat, once every
- * heartbeat has arrived; when the leader crashes before that (a share of the interval that is
- * large for 12-24 ms) all four survivors are eligible. The tables print that share.
+ * The physical set-up (PAPER_SETUP) is fitted to the figure, since the paper gives only "a
+ * broadcast time of about 15 ms" for its cluster:
+ * - a LAN: one-way delay uniform in 0.1-0.3 ms;
+ * - the disk (the kernel's disk-latency model): each write takes 1.5 ms plus an exponential tail of
+ *   mean 1.5 ms (mean 3 ms); what a server sends after a write leaves once the write is done, so a
+ *   candidate's RequestVote waits for its term and vote, a vote for the voter's vote, and the new
+ *   leader's first AppendEntries for its no-op entry; a heartbeat needs no write and goes at once;
+ * - quartz clocks: each server's rate is off by a normal draw of sd 30 ppm (within ±100 ppm).
+ * The disk sets where the curves start and how often a 5 ms spread of timeouts still splits the
+ * vote; the drift sets the 150-150 ms line alone: with equal timeouts, nothing but the clocks'
+ * different rates moves the candidates apart, until one's RequestVote arrives before the others
+ * time out (about 1.6 ms of lead: a write plus a hop, some hundreds of rounds).
+ *
+ * The broadcast time this gives (a round trip plus one write) is about 3.4 ms, not 15: a disk slow
+ * enough for 15 ms cannot fit the figure's 12-24 ms line, whose fastest downtime (15 ms, with the
+ * crash up to 6 ms after the heartbeat) leaves 9 ms for an election that needs at least two
+ * writes in a row. The tables print the share of trials with two eligible survivors (below 100%
+ * only when the leader's writes make the last heartbeat late for a 6 ms interval).
  *
  * A trial is two runs of one seed. The first elects a leader (the other four restart right
  * after boot, so one server is sure to time out first) and records when it became leader; runs
- * are deterministic, so the second run repeats that prefix exactly and can place the entry, the
- * cut and the crash relative to the leader's heartbeats, which follow its election at fixed
+ * are deterministic, so the second run repeats that prefix exactly and can place the entries, the
+ * cuts and the crash relative to the leader's heartbeats, which follow its election at fixed
  * intervals.
  */
 import { runWorld } from '../sim/kernel.ts';
@@ -49,6 +55,7 @@ import { Stream } from '../core/contract/rng.ts';
 import { createKvRaftProtocol } from '../core/raft/index.ts';
 import type { RaftObservation, RaftState } from '../core/raft/types.ts';
 import { lastIndex } from '../core/raft/log.ts';
+import type { LatencyDistribution } from '../sim/network.ts';
 
 export interface TimeoutRange {
   readonly minMs: number;
@@ -72,9 +79,39 @@ export const BOTTOM_RANGES: readonly TimeoutRange[] = [
   { minMs: 150, maxMs: 300 },
 ];
 
-export const LATENCY_MS = { min: 2, max: 4 } as const;
-/** Each server's clock runs fast or slow by up to this much (quartz without NTP discipline). */
-export const DRIFT_PPM = 50;
+/** The physical set-up of a trial: what the network, the disks and the clocks do. */
+export interface Setup {
+  /** One-way message delay, uniform in [minMs, maxMs]. */
+  readonly networkMs: { readonly min: number; readonly max: number };
+  /** Latency of a write to disk (the fsync); null: writes are instant. */
+  readonly disk: LatencyDistribution | null;
+  /** Each server's clock runs fast or slow by up to this much. */
+  readonly driftPpm: number;
+  /** How each server's drift is drawn: uniform within ±driftPpm, or normal with this standard deviation (ppm), cut at ±driftPpm. */
+  readonly driftSdPpm?: number;
+}
+
+/** The set-up fitted to the paper's cluster (see the comment at the top). */
+export const PAPER_SETUP: Setup = {
+  networkMs: { min: 0.1, max: 0.3 },
+  disk: { kind: 'exponential', minMs: 1.5, meanMs: 3, maxMs: 60 },
+  driftPpm: 100,
+  driftSdPpm: 30,
+};
+let setup: Setup = PAPER_SETUP;
+/** The set-up of the trials that follow (for experiments; the benchmark uses PAPER_SETUP). */
+export function useSetup(s: Setup): void {
+  setup = s;
+}
+export function currentSetup(): Setup {
+  return setup;
+}
+export function describeSetup(s: Setup): string {
+  const d = s.disk;
+  const disk = d === null ? 'no disk latency' : d.kind === 'constant' ? `disk write ${d.ms} ms` : d.kind === 'uniform' ? `disk write ${d.minMs}-${d.maxMs} ms` : `disk write ${d.minMs} ms + exponential tail (mean ${d.meanMs} ms, cap ${d.maxMs} ms)`;
+  const drift = s.driftSdPpm === undefined ? `clocks ±${s.driftPpm} ppm` : `clock drift normal (sd ${s.driftSdPpm} ppm, within ±${s.driftPpm})`;
+  return `one-way delay ${s.networkMs.min}-${s.networkMs.max} ms, ${disk}, ${drift}`;
+}
 const SERVERS = nodeIds('n', 5);
 
 export function rangeName(r: TimeoutRange): string {
@@ -93,6 +130,17 @@ interface TrialPlan {
   readonly settleMs: number;
 }
 
+function drawDrift(rng: Stream): number {
+  const sd = setup.driftSdPpm;
+  if (sd === undefined) return (rng.next() * 2 - 1) * setup.driftPpm;
+  // Box-Muller; a draw beyond the bound is drawn again (bounded: the bound is several deviations out).
+  for (let k = 0; k < 100; k++) {
+    const x = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next()) * sd;
+    if (Math.abs(x) <= setup.driftPpm) return x;
+  }
+  return 0;
+}
+
 function plan(r: TimeoutRange, rng: Stream): TrialPlan {
   const first = SERVERS[rng.int(SERVERS.length)] as string;
   const driftPpm: Record<string, number> = {};
@@ -100,11 +148,11 @@ function plan(r: TimeoutRange, rng: Stream): TrialPlan {
   // Real clocks run at slightly different rates; without that, servers with equal timeouts that
   // start in step stay in step forever (150-150 ms would never elect a leader).
   for (const n of SERVERS) {
-    driftPpm[n] = Math.round((rng.next() * 2 - 1) * DRIFT_PPM);
+    driftPpm[n] = Math.round(drawDrift(rng));
     bootFaults.push({ atMs: 0, type: 'clock', node: n, skewMs: 0, driftPpm: driftPpm[n] });
   }
   // Everyone else restarts after the first one's timeout plus a message delay: it wins alone.
-  const backMs = r.maxMs + LATENCY_MS.max + 1;
+  const backMs = r.maxMs + setup.networkMs.max + diskMaxMs() + 1;
   for (const n of SERVERS) if (n !== first) bootFaults.push({ atMs: 0, type: 'crash', node: n }, { atMs: backMs, type: 'restart', node: n });
   return { first, driftPpm, bootFaults, settleMs: backMs + 20 * r.maxMs };
 }
@@ -118,11 +166,12 @@ function world(r: TimeoutRange, checkers: InvariantChecker[], proposeAtMs: numbe
     preVote: false,
     checkQuorum: false,
     snapshotEveryEntries: 0,
+    maxEntriesPerMessage: 1,
   });
-  const command = { type: 'propose', command: { op: 'put', key: 'k', value: 'v', client: 'bench', seq: 1 } };
+  const commands = [1, 2].map((seq) => ({ type: 'propose', command: { op: 'put', key: `k${seq}`, value: 'v', client: 'bench', seq } }));
   return {
     nodes: SERVERS.map((id) => ({ id, protocol: server, faultable: true, role: 'server' })),
-    commands: proposeAtMs === null ? [] : SERVERS.map((node) => ({ atMs: proposeAtMs, node, command })),
+    commands: proposeAtMs === null ? [] : commands.flatMap((command) => SERVERS.map((node) => ({ atMs: proposeAtMs, node, command }))),
     checkers,
   };
 }
@@ -133,13 +182,20 @@ function config(seed: number, faults: FaultEvent[], durationMs: number): RunConf
     seed,
     bug: null,
     options: {},
-    network: { base: { lossRate: 0, duplicateRate: 0, latency: { kind: 'uniform', minMs: LATENCY_MS.min, maxMs: LATENCY_MS.max }, reorder: true } },
-    clock: { maxSkewMs: 0, maxDriftPpm: DRIFT_PPM },
+    network: { base: { lossRate: 0, duplicateRate: 0, latency: { kind: 'uniform', minMs: setup.networkMs.min, maxMs: setup.networkMs.max }, reorder: true } },
+    clock: { maxSkewMs: 0, maxDriftPpm: setup.driftPpm },
+    ...(setup.disk === null ? {} : { disk: { latency: setup.disk } }),
     faults,
     durationMs,
     quietMs: 0,
     maxEvents: 50_000_000,
   };
+}
+
+/** A bound on one write's latency, for waiting until writes are done. */
+function diskMaxMs(): number {
+  const d = setup.disk;
+  return d === null ? 0 : d.kind === 'constant' ? d.ms : d.maxMs;
 }
 
 function raftObservation(o: unknown): RaftObservation {
@@ -163,8 +219,14 @@ function newLeaderHeard(crashed: string, term: number, crashAtMs: number): Invar
 export interface Trial {
   /** Crash to first contact with the new leader, ms; null when no leader was heard from within the limit. */
   readonly downtimeMs: number | null;
-  /** Survivors whose log was the longest once the leader's last messages arrived, so could win: 2 unless the crash came before the entry. */
+  /** Survivors whose log was the longest once the leader's last messages arrived, so could win: 2, unless the leader's writes held the last heartbeat past the crash. */
   readonly eligible: number;
+}
+
+let debugHook: ((node: string, o: unknown, sinceCrashMs: number) => void) | null = null;
+/** For experiments: see every observation of the measured run (times from the crash). */
+export function watchTrials(hook: typeof debugHook): void {
+  debugHook = hook;
 }
 
 /** One trial of a range: seed in, downtime out. Deterministic. */
@@ -184,31 +246,42 @@ export function trial(r: TimeoutRange, seed: number): Trial {
   runWorld(config(seed, p.bootFaults, p.settleMs), world(r, [probe], null));
   const l = leader as { node: string; term: number; atMs: number } | null;
   if (l === null) throw new Error(`fig16 ${rangeName(r)} seed ${seed}: no leader after ${p.settleMs} ms`);
-  // Run 2: the first heartbeat after the settling time; the entry right after it, cut to two followers.
-  // The heartbeat timer fires every interval of the leader's clock (the kernel scales by its drift).
+  // Run 2: two heartbeats after the settling time, the one before last (previousMs) and the last
+  // (beatMs), the synchronized broadcast just before the crash. The heartbeat timer fires every
+  // interval of the leader's clock (the kernel scales by its drift).
   const hb = r.minMs / 2 / (1 + (p.driftPpm[l.node] ?? 0) / 1e6);
   const beatMs = l.atMs + hb * Math.ceil((p.settleMs - l.atMs) / hb + 1);
-  const cutMs = beatMs + LATENCY_MS.max + 0.01; // every heartbeat has arrived
-  const proposeMs = beatMs + (LATENCY_MS.max - LATENCY_MS.min) + 0.02; // its AppendEntries arrive after the cut
+  const previousMs = beatMs - hb;
+  const net = setup.networkMs;
   const crashMs = beatMs + rng.next() * hb;
   const followers = SERVERS.filter((n) => n !== l.node);
   const lagging = [followers.splice(rng.int(followers.length), 1)[0] as string, followers.splice(rng.int(followers.length), 1)[0] as string];
-  const faults: FaultEvent[] = [...p.bootFaults];
-  if (crashMs > proposeMs) faults.push({ atMs: cutMs, type: 'oneway', from: [l.node], to: lagging });
-  faults.push({ atMs: crashMs, type: 'crash', node: l.node });
+  // Once the previous heartbeat has arrived, two entries reach two followers only; the link to the
+  // other two heals before the last heartbeat, which carries them one entry (one per message), and
+  // is cut again before the leader can send the second. All four hear the last heartbeat together;
+  // two of them lack an entry.
+  const proposeMs = previousMs + net.max + 0.02;
+  const faults: FaultEvent[] = [
+    ...p.bootFaults,
+    { atMs: previousMs + net.max + 0.01, type: 'oneway', from: [l.node], to: lagging },
+    { atMs: beatMs - 0.01, type: 'heal' },
+    { atMs: beatMs + net.max + 0.01, type: 'oneway', from: [l.node], to: lagging },
+    { atMs: crashMs, type: 'crash', node: l.node },
+  ].sort((a, b) => a.atMs - b.atMs) as FaultEvent[];
   let eligible = -1;
   const logsAtCrash: InvariantChecker = {
     name: 'fig16:logs-at-crash',
     kind: 'liveness',
     afterEvent(w) {
-      if (eligible >= 0 || w.nowMs < crashMs + LATENCY_MS.max + 0.01) return; // what the leader sent has arrived
+      if (eligible >= 0 || w.nowMs < crashMs + net.max + 0.01) return; // what the leader sent has arrived
       const lengths = w.nodes.filter((n) => n.id !== l.node && n.state !== undefined).map((n) => lastIndex((n.state as RaftState<unknown, unknown>).log));
       eligible = lengths.filter((x) => x === Math.max(...lengths)).length;
     },
   };
   const result = runWorld(
     config(seed, faults, crashMs + trialLimitMs(r)),
-    world(r, [logsAtCrash, newLeaderHeard(l.node, l.term, crashMs)], crashMs > proposeMs ? proposeMs : null),
+    world(r, [logsAtCrash, newLeaderHeard(l.node, l.term, crashMs)], proposeMs),
+    debugHook === null ? {} : { onObservation: (node, o, nowMs) => debugHook!(node, o, nowMs - crashMs) },
   );
   const v = result.violation;
   if (v !== null && v.invariant !== 'fig16:new-leader-heard') throw new Error(`fig16 ${rangeName(r)} seed ${seed}: ${v.invariant}: ${v.message}`);

@@ -62,7 +62,7 @@ function best<T extends { wallMs: number }>(runs: number, f: () => T): T {
   return out as T;
 }
 
-function timeCluster(loaded: boolean, simulatedMs: number, checkers: Checkers): { events: number; wallMs: number; ops: number } {
+export function timeCluster(loaded: boolean, simulatedMs: number, checkers: Checkers): { events: number; wallMs: number; ops: number } {
   const { config, world } = cluster(loaded, simulatedMs, checkers);
   let ops = 0;
   const start = performance.now(); // determinism-ok: wall-clock timing of the benchmark itself

@@ -202,6 +202,106 @@ function slowTable(): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. Lifeguard's own experiment
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The Lifeguard paper's evaluation (Dadgar, Phillips, Currey 2018, §5), as far as its text fixes
+ * it: a large group running memberlist's LAN constants (1 s probe interval, 500 ms probe timeout,
+ * 3 indirect checks, retransmit mult 4, suspicion mult α = 4, max-timeout mult β = 6, awareness
+ * max 8; k = α - 2 = 2 confirmations), a growing number of members stressed by CPU exhaustion at
+ * the same time, SWIM (every Lifeguard part off: local health, dynamic suspicion, nacks, Buddy
+ * System) against Lifeguard, counting false positives (live members
+ * declared dead), those of healthy members apart, and messages sent.
+ *
+ * CPU exhaustion is modelled on a distressed member as what starving a process does to it: it
+ * stalls (no timer fires, nothing is read) for 0.2-1.5 s at a time with 0.3-1.5 s between stalls,
+ * and what arrives for it waits in its socket buffer (inbound delay: 5 ms plus an exponential tail
+ * of mean 800 ms, cut at 4 s) — the slow member of section 3, "both".
+ */
+export const PAPER_LIFEGUARD = {
+  /** The paper's headline figures: false positives with SWIM / with Lifeguard, in total and of healthy members; Lifeguard's extra messages. */
+  reductionTotal: 65,
+  reductionHealthy: 53,
+  messageOverhead: 0.1,
+} as const;
+
+interface DistressRun { deaths: number; healthyDeaths: number; distressedDeaths: number; suspicions: number; messages: number }
+
+/** How hard CPU exhaustion hits a distressed member (section 5): stalls and the delay of what it reads. */
+export interface Distress {
+  readonly stallMs: { readonly min: number; readonly max: number };
+  readonly gapMs: { readonly min: number; readonly max: number };
+  readonly inboundMeanMs: number;
+}
+export const SEVERE_DISTRESS: Distress = { stallMs: { min: 200, max: 1500 }, gapMs: { min: 300, max: 1500 }, inboundMeanMs: 800 };
+export const MILD_DISTRESS: Distress = { stallMs: { min: 200, max: 1500 }, gapMs: { min: 1000, max: 5000 }, inboundMeanMs: 300 };
+
+function distressRun(n: number, distressed: number, lifeguard: boolean, seed: number, durationMs: number, distress: Distress): DistressRun {
+  const universe = nodeIds('n', n);
+  const rng = new Stream(seed, 'bench/distress');
+  const pool = universe.slice();
+  const sick: string[] = [];
+  for (let k = 0; k < distressed; k++) sick.push(pool.splice(rng.int(pool.length), 1)[0]!);
+  const sickSet = new Set(sick);
+  const faults: FaultEvent[] = [];
+  const overrides: LinkOverride[] = [];
+  for (const node of sick) {
+    const { stallMs, gapMs } = distress;
+    for (let t = 2000 + rng.int(1000); t < durationMs - 1000; t += gapMs.min + rng.int(gapMs.max - gapMs.min)) faults.push({ atMs: t, type: 'pause', node, durationMs: stallMs.min + rng.int(stallMs.max - stallMs.min) });
+    for (const from of universe) if (from !== node) overrides.push({ from, to: node, conditions: { latency: { kind: 'exponential', minMs: 5, meanMs: distress.inboundMeanMs, maxMs: 4000 } } });
+  }
+  const fp = falsePositives({ faultyPhaseOnly: true });
+  const result = runWorld(config(seed, durationMs, faults, overrides), world(n, { lifeguard, buddySystem: lifeguard, suspicionMult: 4 }, [fp]));
+  const c = fp.counts();
+  let healthyDeaths = 0;
+  let distressedDeaths = 0;
+  for (const [subject, x] of Object.entries(c.bySubject)) {
+    if (sickSet.has(subject)) distressedDeaths += x.deaths;
+    else healthyDeaths += x.deaths;
+  }
+  return { deaths: c.deaths, healthyDeaths, distressedDeaths, suspicions: c.suspicions, messages: result.stats.messagesSent };
+}
+
+function lifeguardExperiment(): void {
+  const n = Number(process.env.LIFEGUARD_MEMBERS ?? 100);
+  const durationMs = 1000 * Number(process.env.LIFEGUARD_SECONDS ?? 300);
+  const seeds = Number(process.env.LIFEGUARD_SEEDS ?? 2);
+  const counts = (process.env.LIFEGUARD_DISTRESSED ?? '1,2,4,8,16,32').split(',').map(Number);
+  const mild = process.env.LIFEGUARD_DISTRESS === 'mild';
+  const distress = mild ? MILD_DISTRESS : SEVERE_DISTRESS;
+  const table = new Table({ style, head: ['distressed', 'false positives SWIM', 'Lifeguard', 'SWIM / Lifeguard', 'of healthy members SWIM', 'Lifeguard', 'SWIM / Lifeguard', 'of distressed SWIM', 'Lifeguard', 'messages: Lifeguard / SWIM - 1'] });
+  const total = { swim: 0, lg: 0, swimHealthy: 0, lgHealthy: 0, swimMsgs: 0, lgMsgs: 0 };
+  const ratio = (a: number, b: number) => (b === 0 ? (a === 0 ? '-' : `>${a}`) : `${(a / b).toFixed(1)}x`);
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  for (const d of counts) {
+    const sum = (lifeguard: boolean): DistressRun => {
+      const acc: DistressRun = { deaths: 0, healthyDeaths: 0, distressedDeaths: 0, suspicions: 0, messages: 0 };
+      for (let seed = 1; seed <= seeds; seed++) {
+        const r = distressRun(n, d, lifeguard, seed, durationMs, distress);
+        for (const k of Object.keys(acc) as (keyof DistressRun)[]) acc[k] += r[k];
+      }
+      return acc;
+    };
+    const swimRun = sum(false);
+    const lgRun = sum(true);
+    total.swim += swimRun.deaths;
+    total.lg += lgRun.deaths;
+    total.swimHealthy += swimRun.healthyDeaths;
+    total.lgHealthy += lgRun.healthyDeaths;
+    total.swimMsgs += swimRun.messages;
+    total.lgMsgs += lgRun.messages;
+    table.push([d, swimRun.deaths, lgRun.deaths, ratio(swimRun.deaths, lgRun.deaths), swimRun.healthyDeaths, lgRun.healthyDeaths, ratio(swimRun.healthyDeaths, lgRun.healthyDeaths), swimRun.distressedDeaths, lgRun.distressedDeaths, pct(lgRun.messages / swimRun.messages - 1)]);
+  }
+  table.push(['all', total.swim, total.lg, ratio(total.swim, total.lg), total.swimHealthy, total.lgHealthy, ratio(total.swimHealthy, total.lgHealthy), '', '', pct(total.lgMsgs / total.swimMsgs - 1)]);
+  table.push(['paper', '', '', `~${PAPER_LIFEGUARD.reductionTotal}x`, '', '', `~${PAPER_LIFEGUARD.reductionHealthy}x`, '', '', `~+${PAPER_LIFEGUARD.messageOverhead * 100}%`]);
+  console.log(`\n5. Lifeguard's own experiment: ${n} members, memberlist's LAN constants (α = 4, β = 6, k = 2), ${durationMs / 1000} s, ${seeds} seeds per row; distressed members stall ${distress.stallMs.min / 1000}-${distress.stallMs.max / 1000} s every ${distress.gapMs.min / 1000}-${distress.gapMs.max / 1000} s and read ${distress.inboundMeanMs} ms late on average (CPU exhaustion, ${mild ? 'mild' : 'severe'})`);
+  console.log(table.toString());
+  console.log('   False positives: live members declared dead, each (member, incarnation) once, in the faulty phase. SWIM: Lifeguard off (fixed suspicion');
+  console.log('   timeout α·log10(n)·1 s = 8 s, no local health, no nacks, no Buddy System). The paper\'s row gives its totals over its runs (false positives of SWIM / of Lifeguard).');
+}
+
+// ---------------------------------------------------------------------------------------------
 // 4. Scale, in child processes
 // ---------------------------------------------------------------------------------------------
 
@@ -256,6 +356,7 @@ export default async function swimBench(): Promise<void> {
   if (!only || only === 'detection') firstDetection();
   if (!only || only === 'loss') lossTable();
   if (!only || only === 'slow') slowTable();
+  if (!only || only === 'lifeguard') lifeguardExperiment();
   if (!only || only === 'scale') scaleTable();
   console.log(`\n(swim bench: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 }

@@ -100,6 +100,33 @@ export function configEpochsUnique(): InvariantChecker {
   };
 }
 
+/** A node's write claims (and their slots, and until when they hold on its clock) as of its last step. */
+interface NodeClaims {
+  readonly claims: WriteClaims;
+  readonly untilLocalMs: number;
+  readonly slots: SlotRange[];
+}
+
+/** `nodeClaims` of a state as of an event; the same object for the same state, step and event. */
+type ClaimsOf = (s: ClusterNodeState, eventIndex: number) => NodeClaims;
+
+/**
+ * single-writer and acts-on-committed-config both read the claims of every primary that stepped,
+ * after the same event: computed once per node and event (the claims are a function of the state
+ * alone, and a state does not change within an event's checks).
+ */
+function claimsMemo(bugs: readonly ClusterBug[]): ClaimsOf {
+  const memo = new Map<NodeId, { state: ClusterNodeState; steps: number; eventIndex: number; value: NodeClaims }>();
+  return (s, eventIndex) => {
+    const m = memo.get(s.self);
+    if (m !== undefined && m.state === s && m.steps === s.steps && m.eventIndex === eventIndex) return m.value;
+    const { claims, untilLocalMs } = nodeClaims(s, bugs);
+    const value = { claims, untilLocalMs, slots: claimedSlots(claims) };
+    memo.set(s.self, { state: s, steps: s.steps, eventIndex, value });
+    return value;
+  };
+}
+
 interface Claim {
   readonly claims: WriteClaims;
   readonly slots: readonly SlotRange[];
@@ -114,7 +141,7 @@ interface Claim {
  * claims are re-read whenever it steps, and held for as long as its lease allows (in real time,
  * from the offset of its clock at that step); two nodes' overlapping claims are a violation.
  */
-export function singleWriter(bugs: readonly ClusterBug[]): InvariantChecker {
+export function singleWriter(bugs: readonly ClusterBug[], claimsOf: ClaimsOf = claimsMemo(bugs)): InvariantChecker {
   const steps = new Map<NodeId, number>();
   const claims = new Map<NodeId, Claim>();
   // The two claims of the last violation, for the report (`evidence`).
@@ -139,8 +166,7 @@ export function singleWriter(bugs: readonly ClusterBug[]): InvariantChecker {
           claims.delete(n.id);
           continue;
         }
-        const { claims: c, untilLocalMs } = nodeClaims(s, bugs);
-        const slots = claimedSlots(c);
+        const { claims: c, untilLocalMs, slots } = claimsOf(s, world.eventIndex);
         if (slots.length === 0) {
           claims.delete(n.id);
           continue;
@@ -164,7 +190,7 @@ export function singleWriter(bugs: readonly ClusterBug[]): InvariantChecker {
 }
 
 /** A node acts as primary only where its committed configuration says so, on a configuration that was committed. */
-export function actsOnCommittedConfig(bugs: readonly ClusterBug[]): InvariantChecker {
+export function actsOnCommittedConfig(bugs: readonly ClusterBug[], claimsOf: ClaimsOf = claimsMemo(bugs)): InvariantChecker {
   const committed = new Map<number, string>();
   const steps = new Map<NodeId, number>();
   // Configurations are immutable objects: each is compared with the committed one once.
@@ -189,11 +215,11 @@ export function actsOnCommittedConfig(bugs: readonly ClusterBug[]): InvariantChe
           }
         }
         if (s.selfPromoted === null && shardOfNode(s.config, n.id)?.primary !== n.id) continue;
-        const { claims } = nodeClaims(s, bugs);
-        if (claimedSlots(claims).length === 0) continue;
+        const { slots } = claimsOf(s, world.eventIndex);
+        if (slots.length === 0) continue;
         const me = shardOfNode(s.config, n.id);
         if (me === undefined || me.primary !== n.id) {
-          return `${n.id} accepts writes for slots ${fmt(claimedSlots(claims))} as a primary, but its committed configuration v${s.config.version} makes ${me?.primary ?? 'nobody'} the primary of ${me?.id ?? 'its shard'}`;
+          return `${n.id} accepts writes for slots ${fmt(slots)} as a primary, but its committed configuration v${s.config.version} makes ${me?.primary ?? 'nobody'} the primary of ${me?.id ?? 'its shard'}`;
         }
       }
     },
@@ -488,12 +514,13 @@ export interface ClusterCheckerOptions {
 
 /** Every cluster checker, for a run with these options. */
 export function clusterCheckers(o: ClusterCheckerOptions): InvariantChecker[] {
+  const claimsOf = claimsMemo(o.bugs);
   return [
     configSingleOwner(),
     configEpochsUnique(),
     configRaftLeader(),
-    singleWriter(o.bugs),
-    actsOnCommittedConfig(o.bugs),
+    singleWriter(o.bugs, claimsOf),
+    actsOnCommittedConfig(o.bugs, claimsOf),
     noKeyLostByMigration(),
     electionSingleWinner(),
     voteOncePerEpoch(),

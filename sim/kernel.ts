@@ -10,7 +10,7 @@
 import type { AnyProtocol, DiskWrite, Effect, Env, Input, NodeId, Rng } from '../core/contract/protocol.ts';
 import type { DirectedSchedule, InvariantChecker, NodeStatus, NodeView, RunConfig, World, WorldView } from './scenario.ts';
 import type { FaultEvent } from './faults.ts';
-import { LinkModel, type LinkConditions } from './network.ts';
+import { LinkModel, sampleLatencyMs, type LatencyDistribution, type LinkConditions } from './network.ts';
 import { Stream } from '../core/contract/rng.ts';
 import { applyDiskWrite, landedWrite, type WriteFault } from '../core/contract/disk.ts';
 import { EventHeap, emptyObjectArray } from './heap.ts';
@@ -83,6 +83,8 @@ const FAULT = 3;
 const RESUME = 4;
 const HEAL = 5;
 const END = 6;
+/** A write completing on a disk with latency (`RunConfig.disk`), or an effect held behind one. */
+const DISK = 7;
 
 /** One queued event. A single shape for every kind keeps the hot loop monomorphic. */
 interface Ev {
@@ -179,6 +181,15 @@ class LiveWorldView implements WorldView {
 }
 
 class StopRun extends Error {}
+
+/** The disk-write latency model of a run (`RunConfig.disk`), when it has one. */
+interface DiskModel {
+  readonly latency: LatencyDistribution;
+  /** Per node: its disk's own stream, so draws for writes never shift any other randomness. */
+  readonly rngs: readonly Stream[];
+  /** Per node: when its last write completes (its disk writes one at a time). */
+  readonly busyUntil: Float64Array;
+}
 
 /** What the kernel keeps per directed link. */
 interface LinkState {
@@ -290,6 +301,8 @@ class Kernel {
   private faultIndex = -1;
   private readonly checkpoints: string[] = [];
   private readonly coverage = new Map<string, number>();
+  /** Disk-write latency; null (the default) when writes are instant. */
+  private readonly disk: DiskModel | null;
   private readonly stats: RunStats = {
     messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0, timersFired: 0, commands: 0,
     replies: 0, observations: 0, writes: 0, crashes: 0, restarts: 0, pauses: 0, forgeries: 0,
@@ -320,6 +333,11 @@ class Kernel {
     const fixed = this.directed?.fixedRng === true ? new FixedRng() : null;
     this.envs = specs.map((s, i) => new NodeEnv(this.names[i]!, fixed ?? new Stream(config.seed, `node/${s.id}`)));
     this.pendingLanding = new Int32Array(n).fill(-1);
+    if (config.disk !== undefined && this.directed !== null) throw new Error('a directed run cannot have a disk latency model');
+    this.disk =
+      config.disk === undefined
+        ? null
+        : { latency: config.disk.latency, rngs: specs.map((s) => new Stream(config.seed, `disk/${s.id}`)), busyUntil: new Float64Array(n) };
     this.faultRng = new Stream(config.seed, 'faults/runtime');
     this.baseConditions = config.network.base;
     this.currentConditions = this.baseConditions;
@@ -518,6 +536,8 @@ class Kernel {
         this.note('phase', -1, -1, 'end');
         this.atEnd();
         return true;
+      case DISK:
+        return this.diskDone(ev);
       default:
         throw new Error(`unknown event kind ${ev.kind}`);
     }
@@ -665,12 +685,49 @@ class Kernel {
     // The effects loop is the hot path; the rest of a step's handling is kept out of line so
     // that this stays small enough to be inlined into the deliveries.
     if (this.pendingCrash[i] !== undefined) return this.crashMidStep(i, effects.some(isCover) ? this.countCover(effects) : effects);
+    if (this.disk !== null) return this.effectsWithDisk(i, effects, this.disk);
     for (let k = 0; k < effects.length; k++) {
       const effect = effects[k]!;
       // Sends are most effects: a direct call, not through the switch over every kind.
       if (effect.type === 'send') this.send(i, effect.to, effect.message);
       else this.apply(i, effect);
     }
+  }
+
+  /**
+   * A step's effects on a disk with latency. A write starts when the disk is free and completes a
+   * drawn latency later (a DISK event applies it then); a send or reply waits for every write the
+   * node issued before it, whether in this step or an earlier one, so no message or reply reveals
+   * state that is not yet on disk. Other effects act now.
+   */
+  private effectsWithDisk(i: number, effects: readonly Effect<unknown, unknown, unknown>[], disk: DiskModel): void {
+    for (let k = 0; k < effects.length; k++) {
+      const effect = effects[k]!;
+      if (effect.type === 'persist') {
+        const done = Math.max(this.now, disk.busyUntil[i]!) + sampleLatencyMs(disk.latency, disk.rngs[i]!);
+        disk.busyUntil[i] = done;
+        this.schedule(done, DISK, i, this.incarnation[i]!, 0, -1, effect);
+      } else if ((effect.type === 'send' || effect.type === 'reply') && disk.busyUntil[i]! > this.now) {
+        this.schedule(disk.busyUntil[i]!, DISK, i, this.incarnation[i]!, 0, -1, effect);
+      } else this.apply(i, effect);
+    }
+  }
+
+  /**
+   * A write completes, or an effect held behind writes is released. A crash before this point lost
+   * it (the fsync never returned). A pause doesn't hold it: the write and the queue behind it belong
+   * to a step that already ran.
+   */
+  private diskDone(ev: Ev): true {
+    const i = ev.node;
+    const effect = ev.data as Effect<unknown, unknown, unknown>;
+    this.begin(ev.t);
+    if (this.status[i] === DOWN || this.incarnation[i] !== ev.peer) {
+      this.note('note', i, -1, effect.type === 'persist' ? { writeLost: effect.write } : `${effect.type} held behind a write lost in a crash`);
+      return true;
+    }
+    this.apply(i, effect);
+    return true;
   }
 
   private stepThrew(i: number, input: Input<unknown, unknown>, e: unknown): never {
@@ -896,6 +953,7 @@ class Kernel {
     this.states[i] = undefined;
     this.timers[i] = new Map();
     this.pendingCrash[i] = undefined;
+    if (this.disk !== null) this.disk.busyUntil[i] = 0;
     const view = this.view.nodes[i]!;
     view.status = 'down';
     view.state = undefined;

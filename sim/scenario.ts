@@ -8,7 +8,7 @@
  */
 import type { AnyProtocol, DurableState, NodeId, Rng } from '../core/contract/protocol.ts';
 import type { FaultEvent, FaultKind } from './faults.ts';
-import type { NetworkConfig } from './network.ts';
+import type { LatencyDistribution, NetworkConfig } from './network.ts';
 
 export interface ClockConfig {
   /** Largest offset of any node's clock from virtual time, in ms. Clock faults are clamped to it. */
@@ -52,6 +52,24 @@ export interface RunConfig {
    * firing timers at now + afterMs; see `DirectedSchedule`. Absent in every ordinary run.
    */
   readonly directed?: DirectedSchedule;
+  /**
+   * Optional: how long a write to a node's disk takes (the fsync). Absent: writes are instant and
+   * the kernel draws nothing for them. Present: each `persist` completes after a latency drawn from
+   * the node's own stream (`disk/<node>`), one write at a time per disk, and the `send` and `reply`
+   * effects issued after it (in that step or a later one) leave only once it has completed, as a
+   * server that acknowledges after its fsync. See `DiskLatencyConfig`.
+   */
+  readonly disk?: DiskLatencyConfig;
+}
+
+/**
+ * A disk-write latency model, per run. Timers, cancellations, observations and cover effects are
+ * not held back by a pending write (they are local); what a node sends or replies is, in the order
+ * the node issued it. A crash before a write completes loses that write and everything held behind
+ * it (the fsync never returned). Not supported in directed runs.
+ */
+export interface DiskLatencyConfig {
+  readonly latency: LatencyDistribution;
 }
 
 /**

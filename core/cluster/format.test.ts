@@ -41,17 +41,17 @@ describe('CLUSTER NODES', () => {
 });
 
 describe('CLUSTER SLOTS', () => {
-  it('nests start, end, the primary, then live replicas', () => {
+  it("nests start, end, the primary, then live replicas, each in Redis 7's four-element form", () => {
     const { state, primaries, replicas } = threeByTwo();
     const withFailedReplica = updateNode(state, replicas[2], { health: 'fail' });
     expect(encodeResp(clusterSlotsReply(withFailedReplica))).toBe(
       [
         '*3',
-        '*4', ':0', ':5460', '*3', '$8', '10.0.0.1', ':7000', '$40', primaries[0],
-        '*3', '$8', '10.0.0.4', ':7003', '$40', replicas[0],
-        '*4', ':5461', ':10922', '*3', '$8', '10.0.0.2', ':7001', '$40', primaries[1],
-        '*3', '$8', '10.0.0.5', ':7004', '$40', replicas[1],
-        '*3', ':10923', ':16383', '*3', '$8', '10.0.0.3', ':7002', '$40', primaries[2],
+        '*4', ':0', ':5460', '*4', '$8', '10.0.0.1', ':7000', '$40', primaries[0], '*0',
+        '*4', '$8', '10.0.0.4', ':7003', '$40', replicas[0], '*0',
+        '*4', ':5461', ':10922', '*4', '$8', '10.0.0.2', ':7001', '$40', primaries[1], '*0',
+        '*4', '$8', '10.0.0.5', ':7004', '$40', replicas[1], '*0',
+        '*3', ':10923', ':16383', '*4', '$8', '10.0.0.3', ':7002', '$40', primaries[2], '*0',
         '',
       ].join('\r\n'),
     );

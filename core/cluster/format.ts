@@ -73,12 +73,15 @@ export function clusterNodesText(state: ClusterState): string {
 
 /**
  * CLUSTER SLOTS: one entry per maximal run of slots with one owner, ascending:
- * [start, end, [ip, port, id] of the primary, then [ip, port, id] of each replica not in FAIL].
- * (Redis 7 appends a fourth, metadata element to each node entry; the classic three are kept.)
+ * [start, end, the primary's node entry, then the entry of each replica not in FAIL].
+ *
+ * A node entry has Redis 7's four elements (addNodeToNodeReply): ip, port, id, and a map of the
+ * networking metadata that is not the preferred endpoint. With the default endpoint type (ip) and
+ * no announced hostname that map is empty, which RESP2 writes as an empty array.
  */
 export function clusterSlotsReply(state: ClusterState): Reply {
   const entry = (node: ClusterNode): Reply =>
-    arrayReply([bulkReply(node.address.host), integerReply(node.address.port), bulkReply(node.id)]);
+    arrayReply([bulkReply(node.address.host), integerReply(node.address.port), bulkReply(node.id), arrayReply([])]);
   return arrayReply(
     slotRuns(slotMapOf(state)).map((run) => {
       const owner = getNode(state, run.owner)!;

@@ -56,6 +56,9 @@ export function formatSlotRanges(ranges: readonly SlotRange[]): string {
 
 /** Sorts, and merges overlapping or adjacent ranges. Accepts any valid ranges, in any order. */
 export function normalizeSlotRanges(ranges: readonly SlotRange[]): SlotRange[] {
+  // Most lists handed in are normalized already (a shard's slots, a union with nothing): copied
+  // as they are, without the sort.
+  if (isNormalized(ranges)) return ranges.map((range) => ({ start: range.start, end: range.end }));
   for (const range of ranges) assertValidRange(range);
   const sorted = [...ranges].sort((a, b) => a.start - b.start || a.end - b.end);
   const merged: SlotRange[] = [];
@@ -109,6 +112,8 @@ export function rangesContain(ranges: readonly SlotRange[], slot: number): boole
 
 /** Normalized union. */
 export function unionSlotRanges(a: readonly SlotRange[], b: readonly SlotRange[]): SlotRange[] {
+  if (b.length === 0) return normalizeSlotRanges(a);
+  if (a.length === 0) return normalizeSlotRanges(b);
   return normalizeSlotRanges([...a, ...b]);
 }
 

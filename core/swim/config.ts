@@ -55,6 +55,11 @@ export interface SwimConfig {
   readonly maxRelays: number;
   /** Start the first protocol period after a random fraction of a period (so members don't tick in step); off aligns them, as the SWIM paper's analysis assumes. */
   readonly staggerStart: boolean;
+  /**
+   * Lifeguard's Buddy System (memberlist does it always): a probe of a member we suspect carries the
+   * accusation, so that it can refute at once. Off only to measure SWIM without any Lifeguard part.
+   */
+  readonly buddySystem: boolean;
   readonly bug: SwimBug | null;
 }
 
@@ -77,6 +82,7 @@ export const swimDefaults: Omit<SwimConfig, 'universe' | 'seeds' | 'initialMembe
   leavePeriods: 3,
   maxRelays: 64,
   staggerStart: true,
+  buddySystem: true,
   bug: null,
 };
 

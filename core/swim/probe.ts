@@ -66,8 +66,8 @@ export function startProbe(c: Step): void {
   s.probes++;
   s.probe = { seq, target, indirect: false, expectedNacks: 0, nacks: [] };
   const updates = piggyback(c);
-  // memberlist: a suspect (or dead) target gets the accusation with the ping, to refute at once.
-  if (statusAt(c, i) !== ALIVE) updates.push({ kind: 'suspect', node: target, incarnation: incAt(c, i), from: c.env.self });
+  // memberlist: a suspect (or dead) target gets the accusation with the ping, to refute at once (Lifeguard's Buddy System).
+  if (c.sw.config.buddySystem && statusAt(c, i) !== ALIVE) updates.push({ kind: 'suspect', node: target, incarnation: incAt(c, i), from: c.env.self });
   send(c, target, incAt(c, i), seq, { type: 'ping', probe: seq, updates });
   c.fx.push({ type: 'setTimer', timer: 'probe-timeout', afterMs: scaled(c, c.sw.config.probeTimeoutMs) });
 }
