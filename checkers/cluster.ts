@@ -34,7 +34,7 @@
  *                             nothing left, and every slot is served by an up primary
  */
 import type { NodeId } from '../core/contract/protocol.ts';
-import type { InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
+import type { Culprit, InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
 import { type SlotRange, intersectSlotRanges, unionSlotRanges, countSlots, rangesContain, keySlot, SLOT_COUNT } from '../core/slots/index.ts';
 import { configProblem, describeConfig, shardOfNode, type ClusterConfig } from '../core/cluster-config/config.ts';
 import { isServing, nodeClaims } from '../core/clusternode/node.ts';
@@ -132,6 +132,8 @@ interface Claim {
   readonly slots: readonly SlotRange[];
   readonly fromMs: number;
   readonly untilMs: number;
+  /** The event (trace index) at which the claim was read, for the report's story. */
+  readonly fromEvent: number;
 }
 
 /**
@@ -142,9 +144,13 @@ interface Claim {
 export function singleWriter(bugs: readonly ClusterBug[], claimsOf: ClaimsOf = claimsMemo(bugs)): InvariantChecker {
   const steps = new Map<NodeId, number>();
   const claims = new Map<NodeId, Claim>();
+  // The two claims of the last violation, for the report (`evidence`).
+  let found: readonly Culprit[] = [];
   return {
     name: 'single-writer',
     kind: 'safety',
+    description: 'at every instant at most one node would execute a write (without ASKING) for a slot',
+    evidence: () => ({ culprits: found }),
     afterEvent(world) {
       for (const n of world.nodes) {
         if (n.role !== 'server') continue;
@@ -166,11 +172,15 @@ export function singleWriter(bugs: readonly ClusterBug[], claimsOf: ClaimsOf = c
           continue;
         }
         const untilMs = untilLocalMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : world.nowMs + (untilLocalMs - s.localNowMs);
-        claims.set(n.id, { claims: c, slots, fromMs: world.nowMs, untilMs });
+        claims.set(n.id, { claims: c, slots, fromMs: world.nowMs, untilMs, fromEvent: world.eventIndex - 1 });
         for (const [other, oc] of claims) {
           if (other === n.id || oc.untilMs <= world.nowMs || world.node(other).status === 'down') continue;
           const shared = intersectSlotRanges(slots, oc.slots);
           if (shared.length > 0) {
+            found = [
+              { node: other, eventIndex: oc.fromEvent, atMs: oc.fromMs, what: `${other} accepts writes for ${fmt(oc.slots)} (lease until ${oc.untilMs.toFixed(0)} ms)` },
+              { node: n.id, eventIndex: world.eventIndex - 1, atMs: world.nowMs, what: `${n.id} accepts writes for ${fmt(slots)}` },
+            ];
             return `${n.id} and ${other} both accept writes for slot ${shared[0]!.start} (${n.id}: ${fmt(slots)}; ${other}: ${fmt(oc.slots)} since ${oc.fromMs.toFixed(0)} ms, until ${oc.untilMs.toFixed(0)} ms)`;
           }
         }

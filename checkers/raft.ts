@@ -23,7 +23,7 @@
  * world it reaches instead of re-creating the checker from the path's history.
  */
 import type { NodeId } from '../core/contract/protocol.ts';
-import type { InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
+import type { Culprit, InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
 import { kvHistory, type KvClientObservation } from '../core/raft/client.ts';
 import { failingKeyEvidence, type LinearizabilityEvidence } from './linearizability/evidence.ts';
 import { entryAt, lastIndex } from '../core/raft/log.ts';
@@ -57,17 +57,25 @@ export function electionSafety(): InvariantChecker {
   return electionSafetyFrom(new Map());
 }
 
-function electionSafetyFrom(leaders: Map<number, NodeId>): InvariantChecker {
+function electionSafetyFrom(leaders: Map<number, Culprit>): InvariantChecker {
+  // The two elections of the last violation, for the report (`evidence`).
+  let found: readonly Culprit[] = [];
   return {
     name: 'election-safety',
     kind: 'safety',
-    onObservation(node, observation) {
+    description: 'at most one leader is elected in a term',
+    onObservation(node, observation, world) {
       const o = raftObservation(observation);
       if (o?.kind !== 'becameLeader') return;
       const other = leaders.get(o.term);
-      if (other !== undefined && other !== node) return `two leaders in term ${o.term}: ${other} and ${node}`;
-      leaders.set(o.term, node);
+      const here: Culprit = { node, eventIndex: world.eventIndex, atMs: world.nowMs, what: `${node} became leader of term ${o.term}` };
+      if (other !== undefined && other.node !== node) {
+        found = [other, here];
+        return `two leaders in term ${o.term}: ${other.node} and ${node}`;
+      }
+      leaders.set(o.term, here);
     },
+    evidence: () => ({ culprits: found }),
     clone() {
       return electionSafetyFrom(new Map(leaders));
     },

@@ -22,7 +22,10 @@
  * slows a node that doubts its own health and a paused node runs nothing.
  */
 import type { NodeId } from '../core/contract/protocol.ts';
-import type { InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
+import type { Culprit, InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
+
+/** Events a checker names in its evidence, at most (the report marks them all). */
+const CULPRITS = 200;
 import {
   entryIncarnation,
   retransmitLimit,
@@ -329,6 +332,10 @@ export interface FalsePositiveBounds {
 export function falsePositives(bounds: FalsePositiveBounds = {}): InvariantChecker & { counts(): FalsePositiveCounts } {
   const counts: FalsePositiveCounts = { failedProbes: 0, suspicions: 0, deaths: 0, suspectEvents: 0, deadEvents: 0, bySubject: {}, byAccuser: {} };
   const seen = new Set<string>();
+  // What each bound counted, for the report (`evidence`): the first CULPRITS failed probes and deaths.
+  const probeCulprits: Culprit[] = [];
+  const deathCulprits: Culprit[] = [];
+  let failedBound: 'probes' | 'deaths' | null = null;
   const liveIn = (world: WorldView, subject: NodeId, incarnation: number) => {
     const xs = stateOf(world.node(subject));
     return xs !== undefined && xs.phase === 'member' && xs.epoch <= incarnation;
@@ -336,13 +343,18 @@ export function falsePositives(bounds: FalsePositiveBounds = {}): InvariantCheck
   return {
     name: 'false-positives',
     kind: 'liveness',
+    description: 'live members are rarely declared dead: failed probes and deaths stay within the bounds the message loss explains',
     counts: () => counts,
+    evidence: () => ({ culprits: failedBound === 'probes' ? probeCulprits : deathCulprits }),
     onObservation(node, observation, world) {
       const o = observation as SwimObservation;
       if (bounds.faultyPhaseOnly && world.phase !== 'faulty') return;
       if (o.type === 'probe-failed') {
         const xs = stateOf(world.node(o.target));
-        if (xs !== undefined && xs.phase === 'member') counts.failedProbes++;
+        if (xs !== undefined && xs.phase === 'member') {
+          counts.failedProbes++;
+          if (probeCulprits.length < CULPRITS) probeCulprits.push({ node, eventIndex: world.eventIndex, atMs: world.nowMs, what: `${node}'s probe of ${o.target} failed (${o.target} was up)` });
+        }
         return;
       }
       if (o.type !== 'member' || (o.event !== 'suspect' && o.event !== 'dead')) return;
@@ -355,8 +367,10 @@ export function falsePositives(bounds: FalsePositiveBounds = {}): InvariantCheck
       seen.add(key);
       counts[field]++;
       (counts.bySubject[o.subject] ??= { suspicions: 0, deaths: 0 })[field]++;
+      if (o.event === 'dead' && deathCulprits.length < CULPRITS) deathCulprits.push({ node, eventIndex: world.eventIndex, atMs: world.nowMs, what: `${node} declared ${o.subject} dead (it was alive)` });
     },
     atEnd() {
+      failedBound = bounds.maxFailedProbes !== undefined && counts.failedProbes > bounds.maxFailedProbes ? 'probes' : 'deaths';
       if (bounds.maxFailedProbes !== undefined && counts.failedProbes > bounds.maxFailedProbes) return `${counts.failedProbes} probes of live members failed, above the bound of ${bounds.maxFailedProbes.toFixed(1)}`;
       if (bounds.maxDeathsPerFailedProbe !== undefined) {
         const max = bounds.maxDeathsPerFailedProbe * counts.failedProbes + 2;

@@ -7,11 +7,15 @@
  */
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import { runConfig } from '../sim/run.ts';
+import { findScenario } from '../scenarios/index.ts';
+import type { Report } from '../sim/report.ts';
+import type { Scenario } from '../sim/scenario.ts';
 import { commandPrefix } from '../sim/invocation.ts';
 import { loadReportWithScenarios } from './scenario-source.ts';
 import { formatEntry, formatDuration } from '../reports/terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from '../reports/html.ts';
+import { recordRun, type RecordedRun } from '../reports/replay.ts';
+import type { RunResult } from '../sim/kernel.ts';
 import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
 
 
@@ -31,9 +35,29 @@ Options:
 
 Exit status: 0 the page was written, 2 bad usage or a broken or foreign report.`;
 
-/** Entries kept from the replay: enough for any run the kernel's event budgets allow in practice. */
-const TRACE_CAPACITY = 5_000_000;
 const TAIL_SHOWN = 20;
+
+/** A report's page: the report replayed with everything the page draws, rendered. Throws a UsageError when its config does not run. */
+export function reportPage(report: Report, file: string, windowMs = DEFAULT_WINDOW_MS, scenario: Scenario = findScenario(report.config.scenario)!): { html: string; result: RunResult } {
+  let recorded: RecordedRun;
+  try {
+    recorded = recordRun(scenario, report.config);
+  } catch (e) {
+    throw new UsageError(`${file}: its config does not run: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const result = recorded.result;
+  const html = renderReportHtml(report, result.trace, {
+    windowMs,
+    replay: { traceHash: result.traceHash, violation: result.violation },
+    reportPath: rel(file),
+    nodeRoles: recorded.nodeRoles,
+    traceOmitted: result.traceOmitted,
+    lanes: recorded.lanes,
+    hooks: recorded.hooks,
+    invariants: recorded.invariants,
+  });
+  return { html, result };
+}
 
 function rel(path: string): string {
   const r = relative(process.cwd(), path);
@@ -84,15 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   checkOutputFile(out, '--out');
 
   const { report, source } = await loadReportWithScenarios(file, v['scenario-file']);
-  const scenario = source.find(report.config.scenario)!;
-  let result;
-  try {
-    result = runConfig(scenario, report.config, { trace: { fromEvent: 0, toEvent: Number.MAX_SAFE_INTEGER, capacity: TRACE_CAPACITY } });
-  } catch (e) {
-    throw new UsageError(`${file}: its config does not run: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const nodeRoles: Record<string, string> = {};
-  for (const n of scenario.build(report.config).nodes) nodeRoles[n.id] = n.role;
+  const { html, result } = reportPage(report, file, windowMs, source.find(report.config.scenario)!);
 
   const violation = report.violation;
   const lines: string[] = [];
@@ -117,13 +133,6 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`warning: the replay ${rv ? `ended with ${rv.invariant} at event ${rv.eventIndex}` : 'found no violation'}, the report has ${violation.invariant} at event ${violation.eventIndex}`);
   }
 
-  const html = renderReportHtml(report, result.trace, {
-    windowMs,
-    replay: { traceHash: result.traceHash, violation: rv },
-    reportPath: rel(file),
-    nodeRoles,
-    traceOmitted: result.traceOmitted,
-  });
   try {
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;

@@ -26,6 +26,7 @@ import { UsageError, checkOutputDir, checkOutputFile, parseCommandLine, runComma
 import { historyCollector, writeHistory } from './history-export.ts';
 import { pickScenario, loadReportWithScenarios, scenarioSource, type JobScenarioFile, type ScenarioSource } from './scenario-source.ts';
 import { commandLine, commandPrefix } from '../sim/invocation.ts';
+import { writeSweepPage } from './sweep-page.ts';
 
 
 const sim = commandPrefix('sim');
@@ -58,6 +59,8 @@ Options:
   --tail N               trace entries kept in a report and shown before a violation (default: 400 / 15 shown)
   --metrics FILE         write the run's or the sweep's counters and histograms in the Prometheus text format
   --history FILE         write the run's client history in the linearizability checker's format (one run only)
+  --html FILE            with --seeds: write the sweep's page (failures by invariant, every seed, coverage of the
+                         named events, the slowest seeds), and the report pages of up to 10 failing seeds
   -h, --help             this text
 
 Exhaustive exploration (a bounded model checker over the same step functions; the README, "Exhaustive exploration"):
@@ -99,6 +102,8 @@ interface Options {
   metrics: string | null;
   /** Where to write the run's client history (--history), or null. */
   history: string | null;
+  /** Where to write a sweep's page (--html), or null. */
+  html: string | null;
 }
 
 const CHECKPOINT_EVERY = 1000;
@@ -129,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
         out: { type: 'string' },
         tail: { type: 'string' },
         metrics: { type: 'string' },
+        html: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         explore: { type: 'boolean' },
         depth: { type: 'string' },
@@ -181,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
     if (scenario.explore === undefined) {
       throw new UsageError(`scenario ${scenario.name} has no model for --explore; the explorable scenarios are ${explorable()}`);
     }
-    for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults'] as const) {
+    for (const flag of ['replay', 'seeds', 'workers', 'shard', 'check-determinism', 'faults', 'html'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--explore makes its own schedules: drop --${flag}`);
     }
     const bug = v.bug ?? null;
@@ -211,7 +217,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   for (const flag of exploreOnly) if (v[flag] !== undefined) throw new UsageError(`--${flag} is a bound of an exploration: give --explore too`);
   if (v.replay !== undefined) {
-    for (const flag of ['seed', 'seeds', 'bug', 'faults', 'shard', 'scenario'] as const) {
+    for (const flag of ['seed', 'seeds', 'bug', 'faults', 'shard', 'scenario', 'html'] as const) {
       if (v[flag] !== undefined) throw new UsageError(`--replay takes its ${flag === 'faults' ? 'fault schedule' : flag} from the report; drop --${flag}`);
     }
     return replay(v.replay, v['scenario-file'], json, out, tail, history);
@@ -262,7 +268,12 @@ export async function main(argv: string[]): Promise<number> {
   if (v.seed !== undefined) seed = parseIntArg(v.seed, '--seed', 0);
   if (v.metrics !== undefined) checkOutputFile(v.metrics, '--metrics');
   const metrics = v.metrics !== undefined ? resolve(v.metrics) : null;
-  const options: Options = { scenarioFile, seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics, history };
+  if (v.html !== undefined) {
+    if (!seeds) throw new UsageError('--html writes a sweep\'s page: give --seeds A..B too (npm run report -- FILE renders one report)');
+    checkOutputFile(v.html, '--html');
+  }
+  const html = v.html !== undefined ? resolve(v.html) : null;
+  const options: Options = { scenarioFile, seed, seeds, scenario, bug, workers, shard, checkDeterminism: v['check-determinism'] ?? false, faults, json, out, tail, metrics, history, html };
   if (seeds) return sweep(options);
   if (seed === null) {
     seed = randomInt(0, 2 ** 31);
@@ -513,6 +524,20 @@ async function sweep(options: Options): Promise<number> {
   const unreached = unreachedEvents(o.scenario, coverage, results.length);
   const events = results.reduce((s, { result }) => s + result.events, 0);
   const simulated = results.reduce((s, { result }) => s + result.simulatedMs, 0);
+  const page =
+    o.html === null
+      ? null
+      : writeSweepPage(o.html, {
+          scenario: o.scenario,
+          bug: o.bug,
+          seeds: o.seeds!,
+          shard: o.shard ? `${o.shard.index}/${o.shard.count}` : null,
+          workers: o.workers,
+          wallMs,
+          results: results.map(({ result }) => result),
+          mismatches: divergences.map((d) => d.seed),
+          checked: sample.size,
+        });
   if (o.json) {
     console.log(
       JSON.stringify({
@@ -530,6 +555,7 @@ async function sweep(options: Options): Promise<number> {
         determinism: { checked: sample.size, mismatches: divergences },
         coverage,
         unreached,
+        page: o.html,
         results: results.map(({ result }) => ({ seed: result.seed, traceHash: result.traceHash, events: result.events, simulatedMs: result.simulatedMs, violation: result.violation?.invariant ?? null })),
       }),
     );
@@ -563,6 +589,11 @@ async function sweep(options: Options): Promise<number> {
       console.log(`First failing seed ${first.seed}: ${first.violation!.message}`);
       if (first.reportPath !== null) console.log(`Replay:  ${commandLine('sim', '--replay', rel(first.reportPath))}`);
       else console.log(`Report:  NOT WRITTEN (${first.reportError ?? 'no report folder'}); re-run: ${rerunCommand(o, first.seed)}`);
+    }
+    if (o.html !== null && page !== null) {
+      console.log('');
+      console.log(`Sweep page: ${rel(o.html)}${page.pages > 0 ? ` (and the report pages of ${page.pages} failing seed${page.pages === 1 ? '' : 's'})` : ''}`);
+      for (const f of page.failed) console.error(`warning: no report page for ${f}`);
     }
     for (const d of divergences.slice(0, 3)) printDivergence(d);
     if (divergences.length > 3) console.log(`... and ${divergences.length - 3} more determinism failures (reports in ${rel(o.out)})`);

@@ -94,36 +94,46 @@ beforeAll(() => {
   real = realReport();
 });
 
+/** The `<svg id="ID" ...>...</svg>` of one diagram view (the page has one per axis). */
+function svgOf(html: string, id: string): string {
+  const from = html.indexOf(`<svg id="${id}"`);
+  expect(from, id).toBeGreaterThanOrEqual(0);
+  return html.slice(from, html.indexOf('</svg>', from) + '</svg>'.length);
+}
+const arrowCount = (svg: string) => (svg.match(/<g class="msg[ "]/g) ?? []).length;
+
 describe('renderReportHtml', () => {
-  it('renders a real report: header, fault list, lanes, arrows, drops, the violation marker, nothing fetched from outside', () => {
+  it('renders a real report: the story first, the diagram with lanes, arrows, drops and the violation, the overview, nothing fetched from outside', () => {
     const { report, trace } = real;
     const html = renderReportHtml(report, trace, { reportPath: 'reports/out/x.json', replay: { traceHash: report.traceHash, violation: report.violation } });
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    expect(html).toContain('<svg id="diagram"');
-    expect(html).toContain('<svg id="overview"');
-    expect(html).toContain('id="violation-marker"');
-    expect(html).toContain('never-backwards');
+    // The story comes before the diagram, the diagram before the overview and the details.
+    const order = ['id="story"', '<svg id="diagram-time"', '<svg id="overview"', 'Fault schedule'].map((s) => html.indexOf(s));
+    expect(order.every((k) => k > 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(html).toContain('<b class="invariant">never-backwards</b>');
     expect(html).toContain(escapeHtml(report.violation.message));
+    expect(html).toMatch(/<li class="violating" data-story="\d+"[^>]*>.*n2<\/b> restarted/);
     expect(html).toContain(report.traceHash);
     expect(html).toContain(escapeHtml(report.replay));
     expect(html).toContain('npm run report -- reports/out/x.json');
     expect(html).toContain('the replay gave the same hash');
     expect(html).not.toContain('class="warning"');
     for (const f of report.config.faults) expect(html).toContain(`<code>${escapeHtml(faultText(f))}</code></li>`);
-    expect((html.match(/<li[^>]*><code>/g) ?? []).length).toBe(report.config.faults.length);
+    const svg = svgOf(html, 'diagram-time');
+    expect(svg).toContain('id="diagram-time-violation"');
     // One lane per node.
-    const lanes = html.match(/<g class="lane" data-node="/g) ?? [];
-    expect(lanes.length).toBe(Number(report.config.options.nodes));
-    // Delivered messages as arrows, drops with their ✕ and reason.
-    const delivered = (html.match(/<g class="msg"><title>/g) ?? []).length;
-    expect(delivered).toBeGreaterThan(20);
-    expect(html).toContain('marker-end="url(#head)"');
-    expect(html).toContain('class="msg drop"');
-    expect(html).toContain('class="cross"');
-    expect(html).toMatch(/dropped: the receiver was down \(target down\)/);
+    expect((svg.match(/<g class="lane( involved)?" data-node="/g) ?? []).length).toBe(Number(report.config.options.nodes));
+    // Delivered messages as arrows, drops with their ✕ and reason; the story's chain highlighted.
+    expect(arrowCount(svg)).toBeGreaterThan(20);
+    expect(svg).toContain('marker-end="url(#head)"');
+    expect(svg).toContain('class="msg drop');
+    expect(svg).toContain('class="cross"');
+    expect(svg).toContain('class="msg chain"');
+    expect(svg).toMatch(/dropped: the receiver was down \(target down\)/);
     // Crashes and one-way blocks of this run are drawn.
-    expect(html).toContain('<g class="crash">');
-    expect(html).toContain('class="block-oneway"');
+    expect(svg).toContain('<g class="crash">');
+    expect(svg).toContain('class="block-oneway"');
     // Offline: no reference to anything on a network.
     expect(html).not.toMatch(/\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(\s*["']?https?:/i);
@@ -134,21 +144,23 @@ describe('renderReportHtml', () => {
     expect(renderReportHtml(report, trace, { reportPath: 'reports/out/x.json', replay: { traceHash: report.traceHash, violation: report.violation } })).toBe(html);
   });
 
-  it('draws the last --window-ms before the violation, and all of a run that is shorter', () => {
+  it('draws at least --window-ms before the violation (more when the story reaches further back), and all of a run that is shorter', () => {
     const { report, trace } = real;
     const narrow = renderReportHtml(report, trace, { windowMs: 300 });
-    expect(narrow).toContain('Showing the last 300ms before the violation (4.433s to 4.733s)');
+    // The story begins at 3.185s: the window reaches back to it, with a margin, not 300 ms only.
+    expect(narrow).toMatch(/real time: 3\.\d+s to 4\.733s/);
     const wide = renderReportHtml(report, trace, { windowMs: 60_000 });
-    expect(wide).toContain('Showing the whole run');
-    const arrows = (h: string) => (h.match(/<g class="msg[ "]/g) ?? []).length;
-    expect(arrows(wide)).toBeGreaterThan(arrows(narrow));
+    expect(wide).toContain('real time: the whole run');
+    expect(arrowCount(svgOf(wide, 'diagram-time'))).toBeGreaterThan(arrowCount(svgOf(narrow, 'diagram-time')));
   });
 
-  it('caps the arrows, keeps the latest, and says how many were left out', () => {
+  it("caps the arrows, keeps the story's, and says how many were left out", () => {
     const { report, trace } = real;
     const html = renderReportHtml(report, trace, { maxArrows: 25 });
-    expect((html.match(/<g class="msg[ "]/g) ?? []).length).toBe(25);
-    expect(html).toMatch(/The last 2s before the violation hold [\d,]+ messages; at most 25 arrows are drawn, so the diagram shows only the last [\d.]+ms, and [\d,]+ earlier messages are left out/);
+    const svg = svgOf(html, 'diagram-time');
+    expect(arrowCount(svg)).toBe(25);
+    expect(svg).toContain('class="msg chain"');
+    expect(html).toMatch(/[\d,]+ messages of the window are not drawn \(at most 25 arrows: the story(&#39;|')s, then the latest\)/);
   });
 
   it('warns when the replay gave another trace hash or no violation', () => {
@@ -181,13 +193,14 @@ describe('renderReportHtml', () => {
     // n1's band ends at its crash, at 900 ms.
     expect(html).toContain('n1: leader t1\nfrom 150ms until 900ms');
     expect(html).toContain('class="pause"');
-    expect(html).toContain('class="msg dup"');
+    expect(html).toContain('class="msg dup');
     expect(html).toContain('class="block-partition"');
     expect(html).toContain('lost on the wire (loss)');
     expect(html).toContain('dropped: the link is blocked by a partition (partition)');
     expect(html).toContain('class="persist');
     expect(html).toContain('class="command');
-    expect(html).toContain('role: leader');
+    // A short run is drawn in event order too, one column per step.
+    expect(html).toContain('<svg id="diagram-order"');
   });
 });
 
@@ -199,6 +212,7 @@ describe('observedRole', () => {
     expect(observedRole({ kind: 'becameLeader', term: 2 })).toEqual({ role: 'leader', term: 2, termLabel: 't' });
     expect(observedRole({ type: 'becamePreCandidate', term: 1 })).toEqual({ role: 'precandidate', term: 1, termLabel: 't' });
     expect(observedRole({ type: 'holds', value: 3 })).toBeNull();
+    expect(observedRole({ kind: 'becameleader', term: 2 })).toBeNull();
     expect(observedRole({ role: 42 })).toBeNull();
     expect(observedRole({ kind: 'became' })).toBeNull();
     expect(observedRole('leader')).toBeNull();
@@ -242,35 +256,37 @@ describe('the page in a browser', () => {
     return { page, errors, requests, file };
   }
 
-  it('renders a real report without errors: a sized SVG with one lane per node, tooltips, zoom, a screenshot', async () => {
+  it('renders a real report without errors: the story, a sized diagram with one lane per node, the violation in view, tooltips, zoom that keeps the focus', async () => {
     const { report, trace } = real;
     const { page, errors, requests, file } = await open(renderReportHtml(report, trace, { replay: { traceHash: report.traceHash, violation: report.violation } }), 'real');
-    const box = await page.locator('#diagram').boundingBox();
-    expect(box).not.toBeNull();
-    expect(box!.width).toBeGreaterThan(500);
-    expect(box!.height).toBeGreaterThan(200);
-    expect(await page.locator('#diagram .lane').count()).toBe(Number(report.config.options.nodes));
-    const overview = await page.locator('#overview').boundingBox();
-    expect(overview!.width).toBeGreaterThan(500);
-    const marker = await page.locator('#violation-marker line').boundingBox();
-    expect(marker!.height).toBeGreaterThan(100);
-    // The page starts scrolled to the violation: its line is inside the scroller's visible part.
-    const scroller = (await page.locator('#scroller').boundingBox())!;
-    expect(marker!.x).toBeGreaterThan(scroller.x);
-    expect(marker!.x).toBeLessThan(scroller.x + scroller.width);
-    // Hovering a message shows its tooltip.
-    await page.locator('#diagram g.msg .hit').last().hover({ force: true });
+    await expect.poll(() => page.locator('#story').isVisible()).toBe(true);
+    expect(await page.locator('#story .story-steps li').count()).toBeGreaterThan(3);
+    const box = (await page.locator('#diagram-time').boundingBox())!;
+    expect(box.width).toBeGreaterThan(500);
+    expect(box.height).toBeGreaterThan(200);
+    expect(await page.locator('#diagram-time .lane').count()).toBe(Number(report.config.options.nodes));
+    expect((await page.locator('#overview').boundingBox())!.width).toBeGreaterThan(500);
+    // The violation's line is inside the scroller's visible part.
+    const scroller = (await page.locator('.view:not([hidden]) .scroller').boundingBox())!;
+    const marker = (await page.locator('#diagram-time-violation line').first().boundingBox())!;
+    expect(marker.height).toBeGreaterThan(100);
+    expect(marker.x).toBeGreaterThan(scroller.x);
+    expect(marker.x).toBeLessThan(scroller.x + scroller.width);
+    // Hovering a message shows its whole tooltip, decoded.
+    await page.locator('#diagram-time g.msg.chain .hit').last().hover({ force: true });
     await expect.poll(() => page.locator('#tip').isVisible()).toBe(true);
-    expect(await page.locator('#tip').textContent()).toMatch(/#\d+ n\d → n\d: \{"type":"gossip"/);
-    await page.screenshot({ path: '/tmp/cluster-sim-report.png', fullPage: true });
-    // Zoom in: the diagram gets wider, text keeps its size.
-    const before = (await page.locator('#diagram').boundingBox())!.width;
+    expect(await page.locator('#tip').textContent()).toMatch(/#\d+ n\d → n\d: gossip\nsent /);
+    // Zoom in twice: the level is 4 times what it was, and the violation stays on screen.
+    const level = async () => Number((await page.locator('#zoom-level').textContent())!.replace('×', ''));
+    const k0 = await level();
+    const w0 = (await page.locator('#diagram-time').boundingBox())!.width;
     await page.click('[data-zoom=in]');
     await page.click('[data-zoom=in]');
-    const after = (await page.locator('#diagram').boundingBox())!.width;
-    expect(after).toBeGreaterThan(before * 3);
-    expect(await page.locator('#zoom-level').textContent()).toBe('4×');
-    await page.locator('.diagram-row').screenshot({ path: '/tmp/cluster-sim-report-zoom4.png' });
+    expect(await level()).toBeCloseTo(k0 * 4, 1);
+    expect((await page.locator('#diagram-time').boundingBox())!.width).toBeGreaterThan(w0 * 2);
+    const after = (await page.locator('#diagram-time-violation line').first().boundingBox())!;
+    expect(after.x).toBeGreaterThan(scroller.x);
+    expect(after.x).toBeLessThan(scroller.x + scroller.width);
     expect(errors).toEqual([]);
     expect(requests.every((u) => u === pathToFileURL(file).href || u.startsWith('data:'))).toBe(true);
     await page.close();
@@ -279,11 +295,11 @@ describe('the page in a browser', () => {
   it('renders role bands, pauses, partitions and duplicates from a hand-written trace', async () => {
     const trace = roleTrace();
     const { page, errors } = await open(renderReportHtml(roleReport(real.report, trace), trace), 'roles');
-    expect(await page.locator('#diagram .lane').count()).toBe(3);
-    expect(await page.locator('#diagram .role rect').count()).toBeGreaterThanOrEqual(9);
-    const band = await page.locator('#diagram .role rect').first().boundingBox();
+    const view = page.locator('.view:not([hidden]) svg.diagram');
+    expect(await view.locator('.lane').count()).toBe(3);
+    expect(await view.locator('.lane-row[data-row="role"] .band').count()).toBeGreaterThanOrEqual(9);
+    const band = await view.locator('.lane-row[data-row="role"] .band rect').first().boundingBox();
     expect(band!.width).toBeGreaterThan(10);
-    await page.screenshot({ path: '/tmp/cluster-sim-report-roles.png', fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -301,7 +317,7 @@ describe('npm run report', () => {
     expect(r.stderr).toBe('');
     const html = real.path.replace(/\.json$/, '.html');
     expect(existsSync(html)).toBe(true);
-    expect(readFileSync(html, 'utf8')).toContain('<svg id="diagram"');
+    expect(readFileSync(html, 'utf8')).toContain('<svg id="diagram-time"');
     expect(r.stdout).toContain(html);
     expect(r.stdout).toContain('VIOLATION of never-backwards (safety) at 4733ms, event 1284');
     expect(r.stdout).toContain('n2 recovered 0 after announcing 181');
@@ -314,7 +330,7 @@ describe('npm run report', () => {
     const out = join(real.dir, 'sub', 'page.html');
     const r = report([real.path, '--out', out, '--window-ms', '500']);
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(out, 'utf8')).toContain('Showing the last 500ms before the violation');
+    expect(readFileSync(out, 'utf8')).toMatch(/real time: 3\.\d+s to 4\.733s/);
     const dir = mkdtempSync(join(tmpdir(), 'report-out-'));
     const inDir = report([real.path, '--out', dir]);
     expect(inDir.code, inDir.stderr).toBe(0);

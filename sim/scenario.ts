@@ -172,6 +172,8 @@ export interface WorldView {
 export interface InvariantChecker {
   readonly name: string;
   readonly kind: 'safety' | 'liveness';
+  /** Optional: what the invariant says, in one line, for reports ("at most one leader is elected in a term"). */
+  readonly description?: string;
   onObservation?(node: NodeId, observation: unknown, world: WorldView): string | void;
   onReply?(node: NodeId, commandId: number, reply: unknown, world: WorldView): string | void;
   afterEvent?(world: WorldView): string | void;
@@ -179,7 +181,10 @@ export interface InvariantChecker {
   /**
    * Optional: what this checker kept that shows its last violation, asked for once when it fires
    * and stored in the report (plain JSON). The linearizability checkers give the failing key's
-   * whole history, so `npm run check -- REPORT` can judge it again from the report alone.
+   * whole history, so `npm run check -- REPORT` can judge it again from the report alone. An
+   * evidence object may name the events that make the violation in `culprits: Culprit[]` (the two
+   * elections of one term, the false deaths a bound counted): the HTML report starts its story
+   * from them, and marks them.
    */
   evidence?(): unknown;
   /**
@@ -188,6 +193,19 @@ export interface InvariantChecker {
    * path to the world (see the README, "Exhaustive exploration").
    */
   clone?(): InvariantChecker;
+}
+
+/** An event that makes a violation, as a checker's evidence names it (`InvariantChecker.evidence`). */
+export interface Culprit {
+  readonly node: NodeId;
+  /**
+   * The event's index as the trace numbers it (`TraceEntry.i`): `world.eventIndex` in
+   * `onObservation` and `onReply`, `world.eventIndex - 1` in `afterEvent` (which runs after it).
+   */
+  readonly eventIndex: number;
+  readonly atMs: number;
+  /** What happened there, in a few words: "n2 became leader of term 3". */
+  readonly what: string;
 }
 
 export interface World {

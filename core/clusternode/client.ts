@@ -21,6 +21,7 @@ import { keySlot } from '../slots/index.ts';
 import type { DataOp, DataOutput } from '../migration/store.ts';
 import type { ClusterBug } from './bugs.ts';
 import type { ClusterMessage } from './types.ts';
+import { clusterClientOperation, describeClusterMessage } from './lanes.ts';
 
 export interface ClusterWorkload {
   readonly operations: number;
@@ -216,6 +217,9 @@ export function createClusterClientProtocol(cfg: ClusterClientConfig): ClusterCl
   return {
     name: 'cluster-client',
     init: (self) => ({ self, generation: 0, started: false, nextOpId: 0, sendSeq: 0, current: null, workloadLeft: w.operations, cache: {}, lastSeen: {} }),
+    // For reports only (reports/): never read by the kernel.
+    operation: (observation) => clusterClientOperation(observation),
+    describeMessage: (message) => describeClusterMessage({}, message),
     step(s, input, env) {
       const fx: Fx[] = [];
       switch (input.type) {

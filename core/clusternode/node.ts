@@ -54,6 +54,7 @@ import {
 } from '../failover/lease.ts';
 import { decideVote, electionDelayMs, nextElectionEpoch, recordVote, replicaRank, blocksRenewals, type ElectionMode } from '../failover/election.ts';
 import type { ClusterBug } from './bugs.ts';
+import { clusterNodeLanes, describeClusterMessage, type ClusterLaneParts } from './lanes.ts';
 import {
   CONFIG_FILE,
   DATA_FILE,
@@ -1185,9 +1186,14 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     }
   };
 
+  // For reports only (reports/): never read by the kernel.
+  const laneParts: ClusterLaneParts = { claims: (st) => nodeClaims(st, bugs).claims, swimLanes: (sw) => swimProto.lanes!(sw), describeSwim: (b) => swimProto.describeMessage!(b) };
+
   return {
     name: 'cluster-node',
     init: (self, env) => initial(self, env),
+    lanes: (state) => clusterNodeLanes(laneParts, state),
+    describeMessage: (message) => describeClusterMessage(laneParts, message),
     step(state, input, env): StepResult<ClusterNodeState, ClusterMessage, ClusterNodeReply, ClusterNodeObservation> {
       const c: Ctx = { s: state, env, fx: [], replOut: [] };
       switch (input.type) {

@@ -16,6 +16,7 @@ import { assertNever, type Effect, type Env, type NodeId, type Protocol } from '
 import type { SlotRange } from '../slots/index.ts';
 import type { ClusterConfig, ConfigResult, ShardId } from '../cluster-config/config.ts';
 import type { ClusterMessage } from './types.ts';
+import { describeClusterMessage, operatorLanes } from './lanes.ts';
 
 export type OperatorCommand =
   | { readonly type: 'reshard'; readonly range: SlotRange; readonly source: ShardId; readonly target: ShardId }
@@ -116,6 +117,9 @@ export function createOperatorProtocol(cfg: OperatorConfig): OperatorProtocol {
   return {
     name: 'cluster-operator',
     init: (self) => ({ self, config: cfg.initialConfig, queue: [], active: null, nextOpId: 0, leaderGuess: null, lastPullMs: -Infinity, done: 0, skipped: 0 }),
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => operatorLanes(state),
+    describeMessage: (message) => describeClusterMessage({}, message),
     step(s, input, env) {
       const fx: Fx[] = [];
       switch (input.type) {

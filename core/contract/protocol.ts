@@ -11,6 +11,9 @@
  * one step (and tear the write in flight), so a protocol must emit `persist` before any `send`
  * or `reply` that depends on it, exactly as it would have to fsync before answering on a real disk.
  */
+import type { LaneView, MessageDescription, OperationEvent } from './report.ts';
+
+export type { LaneFact, LaneTone, LaneView, MessageDescription, OperationEvent, PeerStatus } from './report.ts';
 
 /** A node's name in the simulated world, e.g. "n1" or "c2". Sorted lexicographically wherever order matters. */
 export type NodeId = string;
@@ -124,6 +127,16 @@ export interface Protocol<S, M, C, R, O, T extends string = string> {
    * worlds that only reorder what it has met. Without it the guided search is breadth-first.
    */
   progress?(state: S): string;
+  /**
+   * Optional, for reports only (never the kernel or the explorer): the facts of the state a person
+   * thinks in (role, term or epoch, slot ownership, a lease, a failure detector's view), drawn as
+   * bands under the node's lane. Read after every step of a report's replay; pure, and cheap.
+   */
+  lanes?(state: S): LaneView;
+  /** Optional, for reports only: a message as a person reads it (binary formats decoded). Pure. */
+  describeMessage?(message: M): MessageDescription;
+  /** Optional, for reports only: which observations are client operations (the report's client timeline). Pure. */
+  operation?(observation: O): OperationEvent | null;
 }
 
 /** A protocol with its types erased, as the kernel holds it. */

@@ -214,6 +214,14 @@ export function fenceLeader(config: FenceLeaderConfig): FenceLeaderProtocol {
   return {
     name: 'fence-leader',
     init: (self, env) => ({ raft: raft.init(self, env), writerTerm: 0, lastSeq: 0, fencedTerm: 0, writes: {} }),
+    // For reports only (reports/): never read by the kernel. The Raft role and term, and the tokens' epoch.
+    lanes: (state) => ({
+      ...raft.protocol.lanes!(state.raft),
+      facts: [
+        { name: 'tokens', value: state.writerTerm > 0 ? `writes with tokens of t${state.writerTerm}` : '' },
+        { name: 'fenced', value: state.fencedTerm > 0 ? `fenced up to t${state.fencedTerm}` : '', tone: 'bad' },
+      ],
+    }),
     step(state: FenceLeaderState, input: Input<LeaderMessage, LeaderCommand, FenceLeaderTimers>, env: Env): Out {
       // The writer keeps nothing on disk: a restarted node never leads its old term again, so its tokens stay fresh.
       const s: FenceLeaderState = input.type === 'start' ? { raft: state.raft, writerTerm: 0, lastSeq: 0, fencedTerm: 0, writes: {} } : state;

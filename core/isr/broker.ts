@@ -67,6 +67,7 @@ import {
 import { followerTick, onEpochResponse, onFetchResponse } from './broker/follower.ts';
 import { leaderTick, onConsumerFetch, onFetch, onOffsetsForLeaderEpoch, onProduce } from './broker/leader.ts';
 import { join, leave, onControllerMessage, register } from './broker/registration.ts';
+import { brokerLanes, describeIsrWire } from './lanes.ts';
 
 export { CHECKPOINT_TIMER, REGISTRATION_TIMER, TICK_TIMER, type BrokerTimer, type BrokerTimers } from './broker/context.ts';
 
@@ -232,6 +233,9 @@ export function createBrokerProtocol(config: IsrConfig): BrokerProtocol {
 
   return {
     name: 'isr-broker',
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => brokerLanes(setup.member.protocol, state),
+    describeMessage: (message) => describeIsrWire(setup.member.protocol, message),
     init,
     step(state: BrokerState, input: Input<IsrWire, BrokerCommand, BrokerTimers>, env: Env): StepResult<BrokerState, IsrWire, BrokerReply, BrokerObservation | SwimObservation, BrokerTimers> {
       const fx: BrokerEffect[] = [];

@@ -21,6 +21,7 @@
  */
 import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { Acks, AuditObservation, ClientCommand, ClientReply, ConsumerObservation, IsrMessage, ProducerObservation } from './types.ts';
+import { describeIsrWire, producerOperation } from './lanes.ts';
 
 const THINK_TIMER = 'think';
 const REQUEST_TIMER = 'request';
@@ -295,6 +296,9 @@ export function createProducerProtocol(config: ProducerConfig): ProducerProtocol
 
   return {
     name: 'isr-producer',
+    // For reports only (reports/): never read by the kernel.
+    operation: (observation) => producerOperation(observation),
+    describeMessage: (message) => describeIsrWire(null, message),
     init: (self) => ({
       self,
       started: false,
@@ -438,6 +442,8 @@ export function createConsumerProtocol(config: ConsumerConfig): ConsumerProtocol
 
   return {
     name: 'isr-consumer',
+    // For reports only (reports/): never read by the kernel.
+    describeMessage: (message) => describeIsrWire(null, message),
     init: (self) => ({
       self,
       started: false,

@@ -51,6 +51,7 @@ import {
   type ControllerTimers,
   type Step,
 } from './controller/context.ts';
+import { controllerLanes, describeIsrWire } from './lanes.ts';
 
 export {
   CONTROLLER_TIMER,
@@ -93,6 +94,9 @@ export function createControllerProtocol(config: IsrConfig, assign: Assign): Con
 
   return {
     name: 'isr-controller',
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => controllerLanes(member.protocol, state),
+    describeMessage: (message) => describeIsrWire(member.protocol, message),
     init: (self, env) => fresh(setup, self, env),
     step(state: ControllerState, input: Input<ControllerMessage, ControllerCommand, ControllerTimers>, env: Env): StepResult<ControllerState, ControllerMessage, ControllerReply, ControllerObs, ControllerTimers> {
       const fx: ControllerEffect[] = [];

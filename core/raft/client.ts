@@ -19,6 +19,7 @@
 import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { KvCommand, KvQuery, KvResult } from './kv.ts';
 import type { RaftMessage } from './types.ts';
+import { describeRaftMessage, kvClientOperation } from './lanes.ts';
 
 export type KvOp =
   | { readonly op: 'get'; readonly key: string }
@@ -321,6 +322,9 @@ export function createKvClientProtocol(config: KvClientConfig): KvClientProtocol
         lastSeen: {},
       };
     },
+    // For reports only (reports/): never read by the kernel.
+    operation: (observation) => kvClientOperation(observation),
+    describeMessage: (message) => describeRaftMessage(message),
     step(s: KvClientState, input: Input<KvMessage, KvClientCommand>, env: Env): StepResult<KvClientState, KvMessage, KvClientReply, KvClientObservation> {
       const fx: Fx[] = [];
       switch (input.type) {

@@ -46,6 +46,7 @@ import { onStart } from './restart.ts';
 import { becomeCandidate, becomeFollower } from './roles.ts';
 import { handleInstallSnapshot } from './snapshot.ts';
 import { onTimer, resetElectionTimer, type RaftTimer } from './timers.ts';
+import { describeRaftMessage, raftLanes } from './lanes.ts';
 import type { PeerMessage, RaftCommand, RaftConfig, RaftMessage, RaftObservation, RaftReply, RaftState, StateMachine } from './types.ts';
 
 // Where these names were defined before the rules moved out of this file; importers keep working.
@@ -74,6 +75,9 @@ export function createRaftProtocol<SM, Cmd, Query, Result>(
     name: `raft-${sm.name}`,
     init: (self) => initialState(setup, self),
     step: (state, input, env) => stepRaft(setup, state, input, env),
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => raftLanes(state),
+    describeMessage: (message) => describeRaftMessage(message),
   };
 }
 

@@ -60,6 +60,7 @@ import { command, finishLeaving, start } from './lives.ts';
 import { suspicionTimedOut } from './membership.ts';
 import { finishProbe, probeTimeout, reconnect, relayTimedOut, startProbe } from './probe.ts';
 import { receive } from './receive.ts';
+import { describeSwimMessage, swimLanes } from './lanes.ts';
 import { parseSwimTimer, type SwimCommand, type SwimObservation, type SwimReply, type SwimState, type SwimTimer } from './types.ts';
 
 export { swimBugs, swimConfig, swimDefaults, type SwimBug, type SwimConfig } from './config.ts';
@@ -140,6 +141,9 @@ export function swim(config: SwimConfig): Protocol<SwimState, Uint8Array, SwimCo
       view: [], live: 0, probe: null, relays: [], suspicions: [], broadcasts: [], windows: {},
       periods: 0, probes: 0, reconnectCursor: 0, leaveCountdown: 0,
     }),
+    // For reports only (reports/): never read by the kernel.
+    lanes: (state) => swimLanes(sw, state),
+    describeMessage: (bytes) => describeSwimMessage(sw, bytes),
     step(state: SwimState, input: Input<Uint8Array, SwimCommand, SwimTimer>, env: Env): Out {
       const c: Step = { sw, s: state, env, fx: [] };
       switch (input.type) {
