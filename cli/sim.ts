@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import chalk from 'chalk';
 import Table from 'cli-table3';
 import { defaultScenarioName } from '../scenarios/index.ts';
-import type { Scenario } from '../sim/scenario.ts';
+import { coverageShortfall, type Scenario } from '../sim/scenario.ts';
 import { FaultScriptError, faultScheduleError, formatFault, parseFaultScript, type FaultEvent } from '../sim/faults.ts';
 import { configFor, runConfig } from '../sim/run.ts';
 import { runJob, runJobWithMetrics, sumCounters, type Job, type JobResult } from './jobs.ts';
@@ -610,9 +610,7 @@ function sumCoverage(all: readonly Readonly<Record<string, number>>[]): Record<s
 
 /** The events the scenario requires of a sweep this long that it never reached. */
 export function unreachedEvents(scenario: Scenario, coverage: Readonly<Record<string, number>>, runs: number): string[] {
-  const s = scenario.sometimes;
-  if (s === undefined || runs < s.seeds) return [];
-  return s.events.filter((e) => (coverage[e] ?? 0) === 0);
+  return coverageShortfall(scenario.sometimes, coverage, runs);
 }
 
 /** Runs jobs on the first `lanes` workers of the pool (the rest are kept for the determinism check). */

@@ -287,8 +287,22 @@ export interface Scenario {
    * Optional: the rare branches of the protocols' rules (`cover` events) that a sweep of this
    * scenario must reach, so that a fault plan or a code path that never fires cannot pass in
    * silence. Checked on sweeps of at least `seeds` seeds (a shorter one may miss some by chance).
+   * `atLeast` raises the bar for some events from once to a count, where reaching a branch rarely
+   * is itself the symptom (a leadership transfer that almost never wins).
    */
-  readonly sometimes?: { readonly events: readonly string[]; readonly seeds: number };
+  readonly sometimes?: { readonly events: readonly string[]; readonly seeds: number; readonly atLeast?: Readonly<Record<string, number>> };
   /** Optional: defaults for exhaustive exploration of this scenario (explore/). */
   readonly explore?: ExploreSpec;
+}
+
+/** The required events a sweep of `runs` seeds fell short of, as `event` or `event (n of m)`; none before `seeds` runs. */
+export function coverageShortfall(sometimes: Scenario['sometimes'], coverage: Readonly<Record<string, number>>, runs: number): string[] {
+  if (sometimes === undefined || runs < sometimes.seeds) return [];
+  const out: string[] = [];
+  for (const e of sometimes.events) {
+    const need = sometimes.atLeast?.[e] ?? 1;
+    const got = coverage[e] ?? 0;
+    if (got < need) out.push(need === 1 ? e : `${e} (${got} of ${need})`);
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
  */
 import { findScenario } from '../../scenarios/index.ts';
 import { runSeed } from '../../sim/run.ts';
-import type { Scenario } from '../../sim/scenario.ts';
+import { coverageShortfall, type Scenario } from '../../sim/scenario.ts';
 import { exploreScenario, resolveBounds } from '../../explore/index.ts';
 import { propertyTargets } from '../../properties/targets.ts';
 import { checkScenario } from '../../properties/check.ts';
@@ -63,13 +63,9 @@ export function runBattery(request: BatteryRequest): BatteryResult {
 
   const nextSeed = new Map<string, number>(scenarios.map((s) => [s.name, 1]));
   const coverage = new Map<string, Map<string, number>>(scenarios.map((s) => [s.name, new Map()]));
-  /** A scenario's required rare branches, once it has run enough seeds: those never reached. */
-  const unreached = (s: Scenario, runs: number): string[] => {
-    const need = s.sometimes;
-    if (need === undefined || runs !== need.seeds) return [];
-    const seen = coverage.get(s.name)!;
-    return need.events.filter((e) => (seen.get(e) ?? 0) === 0);
-  };
+  /** A scenario's required rare branches, once it has run just enough seeds: those it fell short of. */
+  const unreached = (s: Scenario, runs: number): string[] =>
+    s.sometimes === undefined || runs !== s.sometimes.seeds ? [] : coverageShortfall(s.sometimes, Object.fromEntries(coverage.get(s.name)!), runs);
   /** One round: `count` more seeds of every scenario; the first violation, shrunk. */
   const sweepRound = (count: number, among: readonly Scenario[]) => {
     for (const s of among) {
@@ -111,6 +107,15 @@ export function runBattery(request: BatteryRequest): BatteryResult {
 
   for (const count of QUICK_ROUNDS) {
     const kill = sweepRound(count, nearest);
+    if (kill !== null) return done(kill);
+  }
+
+  // Then the nearest scenarios' coverage requirements: a sweep as long as each asks for, so a rule
+  // that stops being exercised (a transfer that can never win) fails before the costlier methods.
+  for (const s of nearest) {
+    const need = s.sometimes?.seeds;
+    if (need === undefined || nextSeed.get(s.name)! > need) continue;
+    const kill = sweepRound(need - nextSeed.get(s.name)! + 1, [s]);
     if (kill !== null) return done(kill);
   }
 

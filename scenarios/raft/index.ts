@@ -228,6 +228,8 @@ export const raftScenario: Scenario = {
       'raft/transfer-timeout-now',
       'raft/transfer-won',
     ],
+    // 74-87 wins of 80-104 TimeoutNows per 100 seeds on correct code: a transfer that can rarely win is broken.
+    atLeast: { 'raft/transfer-won': 20 },
   },
 };
 
