@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import { BROWSER_ENV, BrowserNotFound, findBrowser } from './browser.ts';
@@ -14,6 +17,17 @@ describe('finding a browser', () => {
   it('prefers a system browser to the packaged one', async () => {
     const found = await findBrowser({ env: {}, systemPaths: ['/nonexistent/chromium', process.execPath] });
     expect(found).toMatchObject({ executablePath: process.execPath, source: 'system' });
+  });
+
+  it('finds a browser command on the PATH, wherever that is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'browser-path-'));
+    try {
+      symlinkSync(process.execPath, join(dir, 'chromium-browser'));
+      const found = await findBrowser({ env: { PATH: `/nonexistent${process.platform === 'win32' ? ';' : ':'}${dir}` }, packaged: false });
+      expect(found).toMatchObject({ executablePath: join(dir, 'chromium-browser'), source: 'system' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says in one line how to get one when there is none', async () => {

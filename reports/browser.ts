@@ -3,7 +3,7 @@
  *
  * 1. `CLUSTER_SIM_BROWSER`, a path to a Chromium or Chrome binary, when set (an error if it is not
  *    an executable file: the user asked for that one);
- * 2. a system Chromium or Chrome, where distributions and vendors put it;
+ * 2. a system Chromium or Chrome: a browser command on the PATH, or a macOS app bundle;
  * 3. the Chromium that `npm install` brings (`@sparticuz/chromium`, Linux x64), unpacked to the
  *    temporary folder on first use.
  *
@@ -11,6 +11,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
 
 export const BROWSER_ENV = 'CLUSTER_SIM_BROWSER';
 
@@ -33,15 +34,17 @@ const HEADLESS_ARGS = [
   '--disable-sync',
 ] as const;
 
-const SYSTEM_PATHS = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/snap/bin/chromium',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-] as const;
+/** Names a Chromium or Chrome goes by on PATH. */
+const BROWSER_COMMANDS = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'] as const;
+
+/** Application bundles that are not on PATH (macOS). */
+const APP_BUNDLES = ['/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'] as const;
+
+/** Where a system browser may be: each browser command on the PATH, in PATH order, then the app bundles. */
+function systemCandidates(env: NodeJS.ProcessEnv): string[] {
+  const dirs = (env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  return [...dirs.flatMap((d) => BROWSER_COMMANDS.map((name) => join(d, name))), ...APP_BUNDLES];
+}
 
 export class BrowserNotFound extends Error {
   override readonly name = 'BrowserNotFound';
@@ -71,7 +74,7 @@ function packagedChromium(): { executablePath(): Promise<string>; args: string[]
 
 export interface FindOptions {
   readonly env?: NodeJS.ProcessEnv;
-  /** Where to look for a system browser (tests narrow it). */
+  /** Where to look for a system browser (default: the browser commands on PATH, then the app bundles; tests narrow it). */
   readonly systemPaths?: readonly string[];
   /** Whether the npm package's Chromium may be used. */
   readonly packaged?: boolean;
@@ -84,7 +87,7 @@ export async function findBrowser(options: FindOptions = {}): Promise<FoundBrows
     if (!executable(named)) throw new BrowserNotFound(`${BROWSER_ENV}=${named} is not an executable file`);
     return { executablePath: named, args: HEADLESS_ARGS, source: 'env' };
   }
-  for (const path of options.systemPaths ?? SYSTEM_PATHS) if (executable(path)) return { executablePath: path, args: HEADLESS_ARGS, source: 'system' };
+  for (const path of options.systemPaths ?? systemCandidates(env)) if (executable(path)) return { executablePath: path, args: HEADLESS_ARGS, source: 'system' };
   const packaged = options.packaged === false ? null : packagedChromium();
   if (packaged !== null) {
     const executablePath = await packaged.executablePath();
