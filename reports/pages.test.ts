@@ -102,6 +102,25 @@ async function expectLanes(page: Page, rows: readonly string[]): Promise<void> {
   for (const row of rows) expect(await countOnScreen(view.locator(`.lane-row[data-row="${row}"] .band rect`)), `lane ${row}`).toBeGreaterThan(0);
 }
 
+/** Visible message labels never overlap one another (a dense diagram moves or hides them). */
+async function expectLabelsApart(page: Page): Promise<void> {
+  const boxes = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('.view:not([hidden]) text.msg-label'))
+      .filter((t) => getComputedStyle(t).display !== 'none' && getComputedStyle(t).visibility !== 'hidden')
+      .map((t) => { const r = t.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height, text: t.textContent ?? '' }; })
+      .filter((b) => b.w > 0),
+  );
+  expect(boxes.length).toBeGreaterThan(0);
+  const clashes: string[] = [];
+  for (let i = 0; i < boxes.length; i++)
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i]!, b = boxes[j]!;
+      // One pixel of slack: the estimate of a label's width is not its rendered width to the pixel.
+      if (a.x + 1 < b.x + b.w && b.x + 1 < a.x + a.w && a.y + 1 < b.y + b.h && b.y + 1 < a.y + a.h) clashes.push(`${a.text} / ${b.text}`);
+    }
+  expect(clashes).toEqual([]);
+}
+
 describe('report pages of real failures at 1366×768', () => {
   it('Raft: a double vote after a restart that forgot it; roles, terms and votes drawn', async () => {
     const r = simPage('raft-vote-restart', 11, 'votedfor-not-persisted');
@@ -123,6 +142,7 @@ describe('report pages of real failures at 1366×768', () => {
     const view = page.locator('.view:not([hidden])');
     expect(await countOnScreen(view.locator('.lane-row[data-row="migrating"] .band rect, .lane-row[data-row="importing"] .band rect'))).toBeGreaterThan(0);
     expect(await page.locator('#story li').filter({ hasText: 'reshard' }).count()).toBeGreaterThan(0);
+    await expectLabelsApart(page);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -141,6 +161,7 @@ describe('report pages of real failures at 1366×768', () => {
     const labels = await view.locator('g.msg.chain text.msg-label').allTextContents();
     expect(labels.some((t) => /^(ping|ack|ping-req)\b/.test(t))).toBe(true);
     expect(labels.every((t) => !/^[0-9a-f]{16,}/.test(t))).toBe(true);
+    await expectLabelsApart(page);
     expect(errors).toEqual([]);
     await page.close();
   });

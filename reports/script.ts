@@ -109,9 +109,30 @@ export const PAGE_SCRIPT = `
         if (ok) { last = x; lastLen = len; }
       });
     });
+    this.declutter();
     var level = document.getElementById('zoom-level');
     if (level) level.textContent = (Math.round(k * 100) / 100) + '×';
     if (anchorBase !== undefined) this.scroller.scrollLeft = this.map(anchorBase) - anchorScreen;
+  };
+  // Message labels that would overlap one already placed move a line up or down, else hide (the
+  // arrow's tooltip still names the message). The story's labels are placed first, so they win.
+  Diagram.prototype.declutter = function () {
+    var all = Array.prototype.slice.call(this.svg.querySelectorAll('text.msg-label'));
+    var showAll = this.svg.classList.contains('show-labels');
+    var order = all.filter(function (t) { return t.classList.contains('always'); }).concat(all.filter(function (t) { return !t.classList.contains('always'); }));
+    var placed = [];
+    order.forEach(function (t) {
+      if (t.dataset.ly === undefined) t.dataset.ly = t.getAttribute('y');
+      var g = t.parentNode;
+      if ((!showAll && !t.classList.contains('always')) || g.style.display === 'none') return;
+      var w = t.textContent.length * 5.8 + 4, x = Number(t.getAttribute('x')) - w / 2, y0 = Number(t.dataset.ly), offsets = [0, -11, 11, -22, 22];
+      for (var o = 0; o < offsets.length; o++) {
+        var y = y0 + offsets[o], clash = false;
+        for (var p = 0; p < placed.length && !clash; p++) { var b = placed[p]; clash = x < b[0] + b[2] && b[0] < x + w && y - 10 < b[1] && b[1] - 10 < y; }
+        if (!clash) { placed.push([x, y, w]); t.setAttribute('y', y.toFixed(1)); t.style.visibility = ''; return; }
+      }
+      t.setAttribute('y', y0.toFixed(1)); t.style.visibility = 'hidden';
+    });
   };
   Diagram.prototype.anchor = function () {
     // The point kept in place: the step last clicked, the violation or the story's middle, the first on screen; else the middle of the view.
@@ -159,7 +180,7 @@ export const PAGE_SCRIPT = `
       g.style.display = '';
       var y1 = a + lineY, yt = b + lineY, f = Number(g.dataset.f), y2 = y1 + (yt - y1) * f;
       g.querySelectorAll('line').forEach(function (l) { l.setAttribute('y1', y1); l.setAttribute('y2', (l.classList.contains('vis') && f === 1 ? y2 - Math.sign(y2 - y1) * 2 : y2).toFixed(1)); });
-      var t = g.querySelector('text.msg-label'); if (t) t.setAttribute('y', ((y1 + y2) / 2 - 3).toFixed(1));
+      var t = g.querySelector('text.msg-label'); if (t) { t.dataset.ly = ((y1 + y2) / 2 - 3).toFixed(1); t.setAttribute('y', t.dataset.ly); }
       var e = g.querySelector('g.end'); if (e) { e.dataset.by = y2.toFixed(1); e.setAttribute('transform', 'translate(' + self.map(Number(e.dataset.bx)).toFixed(1) + ',' + y2.toFixed(1) + ')'); }
     });
     sel('.fullh').forEach(function (l) { l.setAttribute('y2', bottom); });
@@ -167,6 +188,7 @@ export const PAGE_SCRIPT = `
     var H = bottom + 24;
     this.svg.setAttribute('height', H); this.svg.setAttribute('viewBox', '0 0 ' + this.width() + ' ' + H);
     if (this.labels) { this.labels.setAttribute('height', H); this.labels.setAttribute('viewBox', '0 0 76 ' + H); }
+    this.declutter();
   };
 
   var diagrams = {};
