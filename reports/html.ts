@@ -131,9 +131,11 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
 
   const diagrams = new Map<string, Diagram>();
   const positions = new Map<string, Map<number, number>>();
+  // An explorer's counterexample is short and every step of it is numbered on the columns: all of it is the focus.
+  const counterexample = (path ?? []).flatMap((p) => (p.step === null ? [] : [p.step]));
   for (const a of axes) {
     const xs = (id: number) => a.axis.at(model.steps[id]!.t, id);
-    const focusSteps = [...story.events.map((e) => e.step), ...(vStep ? [vStep.id] : [])];
+    const focusSteps = [...story.events.map((e) => e.step), ...(vStep ? [vStep.id] : []), ...counterexample];
     const focus: [number, number] = focusSteps.length === 0 ? [a.axis.at(winFrom, 0), a.axis.at(viewTo, model.steps.length - 1)] : [Math.min(...focusSteps.map(xs)) - 20, Math.max(...focusSteps.map(xs)) + 20];
     diagrams.set(a.id, renderDiagram({ id: a.id, axis: a.axis, model, nodes, rows, story, violation: v, describe: hooks.describe, nodeRoles: roles, maxArrows: options.maxArrows ?? DEFAULT_MAX_ARROWS, maxMarks: options.maxMarks ?? DEFAULT_MAX_MARKS, focus }));
     const m = new Map<number, number>();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { reportPage } from '../cli/report.ts';
-import { exploreScenario } from '../explore/index.ts';
+import { exploreScenario, knownBugBounds } from '../explore/index.ts';
 import { findScenario } from '../scenarios/index.ts';
 import { loadReport, makeReport, writeReport } from '../sim/report.ts';
 import { runSeed } from '../sim/run.ts';
@@ -181,6 +181,29 @@ describe('report pages of real failures at 1366×768', () => {
     await expectLanes(page, ['role']);
     // A click on a counterexample step focuses the diagram on it.
     await page.locator('#story details.path li').nth(2).click();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a SWIM explorer counterexample at 1366×768', () => {
+  it('shows every numbered step on its column before scrolling, the first one too', async () => {
+    const sc = findScenario('swim-explore')!;
+    const outcome = exploreScenario(sc, { bug: 'refute-without-bump', bounds: knownBugBounds(sc, 'refute-without-bump'), reportDir: dir, tool: TOOL });
+    const v = outcome.violation!;
+    const html = reportPage(loadReport(v.reportPath!, findScenario), v.reportPath!).html;
+    const { page, errors } = await open(html, 'swim-explorer');
+    await expectStoryFirst(page, v.invariant);
+    const view = page.locator('.view:not([hidden])');
+    // Inside the scroller's visible box, not only the window's: a column scrolled off to the left is clipped.
+    const box = (await view.locator('.scroller').boundingBox())!;
+    for (let k = 1; k <= v.depth; k++) {
+      const label = view.locator('.axis-label:not(.below)').filter({ hasText: new RegExp(`^${k}$`) });
+      expect(await label.count(), `column ${k}`).toBe(1);
+      const b = (await label.boundingBox())!;
+      const x = b.x + b.width / 2;
+      expect(x >= box.x && x <= box.x + box.width && b.y + b.height / 2 <= VIEWPORT.height, `column ${k} at x ${x.toFixed(0)}, the scroller shows ${box.x.toFixed(0)}-${(box.x + box.width).toFixed(0)}`).toBe(true);
+    }
     expect(errors).toEqual([]);
     await page.close();
   });
