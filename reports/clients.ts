@@ -17,7 +17,9 @@ export interface ClientOp {
   readonly op: string;
   readonly key: string | undefined;
   readonly invokedAt: number;
-  end: { readonly phase: 'ok' | 'fail' | 'info'; readonly at: number; readonly result: string | undefined } | null;
+  /** The trace's event index (`TraceEntry.i`) of the invocation, and below of the completion. */
+  readonly invokedEvent: number;
+  end: { readonly phase: 'ok' | 'fail' | 'info'; readonly at: number; readonly event: number; readonly result: string | undefined } | null;
 }
 
 /** Every client operation of the trace, in invocation order. */
@@ -30,13 +32,13 @@ export function clientOps(trace: readonly TraceEntry[], operation: (node: NodeId
     if (o === null) continue;
     const key = `${e.node}\u0000${o.id}`;
     if (o.phase === 'invoke') {
-      const op: ClientOp = { client: e.node, id: o.id, op: o.op, key: o.key, invokedAt: e.t, end: null };
+      const op: ClientOp = { client: e.node, id: o.id, op: o.op, key: o.key, invokedAt: e.t, invokedEvent: e.i, end: null };
       ops.push(op);
       open.set(key, op);
     } else {
       const op = open.get(key);
       if (op === undefined) continue;
-      op.end = { phase: o.phase, at: e.t, result: o.result };
+      op.end = { phase: o.phase, at: e.t, event: e.i, result: o.result };
       open.delete(key);
     }
   }

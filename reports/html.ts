@@ -101,7 +101,11 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
   const nodes = laneOrder(model, report, roles);
   const changes = laneChanges(options.lanes ?? []);
   const vStep = violatingStep(model, v);
-  const culprits = culpritsOf(v);
+  const ops = clientOps(trace, hooks.operation);
+  const lin = ops.length > 0 ? linearizabilitySection(v, trace, ops) : null;
+  // A checker's own culprits first; else, for a history that is not linearizable, its impossible operations.
+  const named = culpritsOf(v);
+  const culprits = named.length > 0 ? named : (lin?.culprits ?? []);
   const story = buildStory({ model, violationStep: vStep, violation: v, culprits, changes, notable: (n, detail) => !hooks.declaresLanes(n) && hooks.operation(n, detail) === null });
   const rows = buildLanes(model, options.lanes ?? [], trace, hooks.declaresLanes);
   const path = pathSteps(report, model);
@@ -160,8 +164,6 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
     })
     .join('');
 
-  const ops = clientOps(trace, hooks.operation);
-  const lin = ops.length > 0 ? linearizabilitySection(v, trace, ops) : null;
   const clientsHtml = ops.length === 0 ? '' : `<section id="clients"><h2>Client operations</h2>${lin ? `<div id="linearizability">${lin.html}</div>` : ''}${renderClientTimeline(ops, model, Math.max(model.endMs, v.atMs), lin?.highlight ?? { key: null, failing: () => false })}</section>`;
   const overview = renderOverview({
     model,

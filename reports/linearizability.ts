@@ -6,6 +6,7 @@
  * something else, the verdict of its clients' history, checked here.
  */
 import type { Violation } from '../sim/kernel.ts';
+import type { Culprit } from '../sim/scenario.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import { kvHistory } from '../core/raft/client.ts';
 import { checkHistory } from '../checkers/linearizability/checker.ts';
@@ -17,6 +18,12 @@ import { escapeHtml as esc, formatTime, plural } from './text.ts';
 export interface LinearizabilitySection {
   readonly html: string;
   readonly highlight: Highlight;
+  /**
+   * The operations that cannot all be true, at the events that completed them (invoked, when they
+   * never returned): a violation judged at the end of the run names no event of its own, and the
+   * story starts from these.
+   */
+  readonly culprits: readonly Culprit[];
 }
 
 const NONE: Highlight = { key: null, failing: () => false };
@@ -62,14 +69,20 @@ export function linearizabilitySection(v: Violation, trace: readonly TraceEntry[
     `<p>${verdict}: ${where}, ${plural(indices.length, 'operation')}. ${failing.size > 0 ? `${plural(failing.size, 'operation')} that cannot all be true ${failing.size === 1 ? 'is' : 'are'} in red, here and in the client timeline.` : ''}</p>` +
     `<p>${prefix} The model's state after each:</p>` +
     `<table class="lin"><tr><th>#</th><th>operation</th><th>call → return</th><th>state after</th></tr>${rows.join('')}</table>`;
-  return { html, highlight: { key, failing: matches } };
+  const culprits = ops.filter(matches).map((o): Culprit => {
+    const result = o.end?.result === undefined ? '' : ` → ${o.end.result}`;
+    return o.end === null
+      ? { node: o.client, eventIndex: o.invokedEvent, atMs: o.invokedAt, what: `${o.client} invoked ${o.op} (never returned)` }
+      : { node: o.client, eventIndex: o.end.event, atMs: o.end.at, what: `${o.client} ${o.op}${result} (${o.end.phase}), one of the operations that cannot all be true` };
+  });
+  return { html, highlight: { key, failing: matches }, culprits };
 }
 
 function verdictOnly(trace: readonly TraceEntry[], ops: readonly ClientOp[]): LinearizabilitySection | null {
   if (ops.length === 0) return null;
   const history = kvHistory(trace.filter((e) => e.kind === 'observe').map((e) => e.detail));
-  if (history.operations.length === 0) return { html: '<p class="dim">These clients\' operations are not key-value operations: no linearizability check here.</p>', highlight: NONE };
+  if (history.operations.length === 0) return { html: '<p class="dim">These clients\' operations are not key-value operations: no linearizability check here.</p>', highlight: NONE, culprits: [] };
   const check = checkHistory(history, { budget: 2_000_000, explain: false });
   const verdict = check.verdict === 'linearizable' ? '<b class="ok">linearizable</b>' : check.verdict === 'not-linearizable' ? '<b class="bad">not linearizable</b>' : `<b>unknown</b> (the search ran out of its ${check.exhausted ?? 'budget'})`;
-  return { html: `<p>The clients' history, checked here: ${verdict} (${plural(history.operations.length, 'operation')}, every key). Whether the scenario requires it is its checkers' call.</p>`, highlight: NONE };
+  return { html: `<p>The clients' history, checked here: ${verdict} (${plural(history.operations.length, 'operation')}, every key). Whether the scenario requires it is its checkers' call.</p>`, highlight: NONE, culprits: [] };
 }

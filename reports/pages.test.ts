@@ -104,12 +104,11 @@ async function expectLanes(page: Page, rows: readonly string[]): Promise<void> {
 
 /** Visible message labels never overlap one another (a dense diagram moves or hides them). */
 async function expectLabelsApart(page: Page): Promise<void> {
-  const boxes = await page.evaluate(() =>
-    Array.from(document.querySelectorAll('.view:not([hidden]) text.msg-label'))
+  // A string, since this project's types have no DOM: it runs in the page.
+  const boxes = (await page.evaluate(`Array.from(document.querySelectorAll('.view:not([hidden]) text.msg-label'))
       .filter((t) => getComputedStyle(t).display !== 'none' && getComputedStyle(t).visibility !== 'hidden')
-      .map((t) => { const r = t.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height, text: t.textContent ?? '' }; })
-      .filter((b) => b.w > 0),
-  );
+      .map((t) => { const r = t.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height, text: t.textContent || '' }; })
+      .filter((b) => b.w > 0)`)) as { x: number; y: number; w: number; h: number; text: string }[];
   expect(boxes.length).toBeGreaterThan(0);
   const clashes: string[] = [];
   for (let i = 0; i < boxes.length; i++)
@@ -181,6 +180,34 @@ describe('report pages of real failures at 1366×768', () => {
     await expectLanes(page, ['role']);
     // A click on a counterexample step focuses the diagram on it.
     await page.locator('#story details.path li').nth(2).click();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the client operations of a linearizability failure at 1366×768', () => {
+  it('one click from the story to the verdict, the longest linearizable prefix with the state after each, and the bars that cannot all be true', async () => {
+    const r = simPage('raft-leader-isolated', 2, 'stale-read');
+    expect(r.invariant).toBe('linearizable');
+    const { page, errors } = await open(r.html, 'clients-top');
+    await expectStoryFirst(page, 'linearizable');
+    await page.locator('#clients').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'clients.png') });
+    const lin = page.locator('#linearizability');
+    expect(await lin.locator('b.bad').textContent()).toBe('not linearizable');
+    expect(await lin.textContent()).toMatch(/The longest linearizable prefix the search finds places \d+ operations? of \d+; then nothing can come next\. The model's state after each:/);
+    // Each placed operation has its state after it; the operations that cannot come next are marked.
+    const placed = lin.locator('table.lin tr:not(.stuck)').filter({ has: page.locator('td code') });
+    expect(await placed.count()).toBeGreaterThan(1);
+    expect(await lin.locator('table.lin tr.stuck').count()).toBeGreaterThan(0);
+    expect(await lin.locator('table.lin tr.failing, table.lin tr.stuck').count()).toBeGreaterThan(0);
+    // The timeline: a row per client, a bar per operation, the key outlined and the culprits red.
+    const timeline = page.locator('#client-timeline');
+    expect(await timeline.isVisible()).toBe(true);
+    expect(await timeline.locator('g.op').count()).toBeGreaterThan(10);
+    expect(await timeline.locator('g.op.key').count()).toBeGreaterThan(0);
+    expect(await timeline.locator('g.op.failing').count()).toBeGreaterThanOrEqual(1);
+    expect(await timeline.locator('.ov-label').count()).toBeGreaterThan(0);
     expect(errors).toEqual([]);
     await page.close();
   });

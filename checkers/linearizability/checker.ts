@@ -288,11 +288,16 @@ export function partitionName(model: ModelName, key: string | null): string {
   }
 }
 
+/** A history's time as people read it: integers (Jepsen's indexes) as they are, simulated milliseconds to 0.1 ms. */
+function instant(t: number): string {
+  return Number.isInteger(t) ? String(t) : t.toFixed(1);
+}
+
 /** One line per operation, aligned: `op 4  client 1  [10, 30]  read -> "200"`. */
 export function describeOperations(history: History, indices: readonly number[]): string[] {
   const rows = indices.map((i) => {
     const o = history.operations[i]!;
-    return [`op ${i}`, `client ${typeof o.client === 'string' ? JSON.stringify(o.client) : o.client}`, `[${o.call}, ${o.return ?? '∞'}]`, describeOperation(o)];
+    return [`op ${i}`, `client ${typeof o.client === 'string' ? JSON.stringify(o.client) : o.client}`, `[${instant(o.call)}, ${o.return === null ? '∞' : instant(o.return)}]`, describeOperation(o)];
   });
   const widths = [0, 1, 2].map((c) => rows.reduce((w, r) => Math.max(w, r[c]!.length), 0));
   return rows.map((r) => r.map((cell, c) => (c < 3 ? cell.padEnd(widths[c]!) : cell)).join('  '));
