@@ -7,7 +7,7 @@
  *      scenario's bounds for it), and how many fault events its counterexample needs; those that
  *      breadth-first does not find in the budget, searched again guided (--guided);
  *   3. `-- --compare`: the random simulator's figures for the same bugs (fast-check seed 42, 300
- *      cases; several minutes), for the comparison in the README, "Exhaustive exploration".
+ *      cases; several minutes), for the comparison in docs/explorer.md.
  *
  * Stateright, the reference point: about 1.2 million states/s on its Paxos model, in Rust, on many
  * cores. EXPLORE_BENCH_BUDGET (seconds, default 120) caps each bug search; commit-previous-term needs

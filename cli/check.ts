@@ -1,7 +1,7 @@
 /**
  * `npm run check -- FILE [--timeout SECONDS] [--json] [--html OUT.html] [--all-keys]`
  *
- * Checks one history file (format: README.md) and prints the verdict; when it is not
+ * Checks one history file (format: docs/linearizability.md) and prints the verdict; when it is not
  * linearizable, the smallest set of operations per failing key that cannot be ordered, and a
  * timeline of them. Exit status: 0 linearizable, 1 not linearizable, 2 bad input or usage (one
  * line on stderr, never a stack trace), 3 unknown (the time budget ran out).
@@ -22,7 +22,7 @@ const DEFAULT_TIMEOUT_SECONDS = 60;
 const TIMELINE_OPERATIONS = 24;
 
 const USAGE = `usage: ${commandPrefix('check')} FILE [--timeout SECONDS] [--json] [--html OUT.html] [--all-keys]
-  FILE               a history (the README's format: model register, kv, mutex, multi-register, set or
+  FILE               a history (docs/linearizability.md's format: model register, kv, mutex, multi-register, set or
                      fifo-queue; \`${commandPrefix('sim')} --history FILE\` writes one), or a report of a
                      linearizability violation, whose failing key's history it checks again
   --timeout SECONDS  wall-clock budget for the check (default ${DEFAULT_TIMEOUT_SECONDS}; 0 = none); exit 3 when it runs out

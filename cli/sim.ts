@@ -63,7 +63,7 @@ Options:
                          named events, the slowest seeds), and the report pages of up to 10 failing seeds
   -h, --help             this text
 
-Exhaustive exploration (a bounded model checker over the same step functions; the README, "Exhaustive exploration"):
+Exhaustive exploration (a bounded model checker over the same step functions; docs/explorer.md):
   --explore              explore every world of the scenario within the bounds (breadth-first: the
                          first counterexample is a shortest one); a violation is a report --replay re-runs
   --depth N              steps from the initial world (default: the scenario's, for its bug)

@@ -1,6 +1,6 @@
 /**
  * Exhaustive exploration of a scenario: a bounded model checker over the same step functions the
- * kernel runs (`npm run sim -- --explore`). See the README, "Exhaustive exploration" for the model.
+ * kernel runs (`npm run sim -- --explore`). See docs/explorer.md for the model.
  *
  *   const outcome = exploreScenario(scenario, { bug: 'votedfor-not-persisted' });
  *   outcome.violation?.reportPath   // a report that `npm run sim -- --replay` re-runs in the kernel

@@ -85,7 +85,7 @@ function pathBounds(bug: string): ExploreBounds {
   return resolveBounds(raftExploreScenario, { ...knownBugBounds(raftExploreScenario, bug), ...raftExplorePathBounds[bug] });
 }
 
-/** Bugs found within test-friendly bounds; the rest are found by `npx tsx bench/run.ts explore` (see README). */
+/** Bugs found within test-friendly bounds; the rest are found by `npx tsx bench/run.ts explore` (see docs/explorer.md). */
 const found: { bug: string; invariant: string; depth: number; symmetry: boolean }[] = [
   { bug: 'reply-before-persist', invariant: 'elected-by-majority', depth: 3, symmetry: true },
   { bug: 'apply-before-commit', invariant: 'commit-and-apply-bounds', depth: 3, symmetry: true },

@@ -115,7 +115,7 @@ export const propertyTargets: readonly PropertyTarget[] = [
     shape: raftCaseShape,
     bugs: ['vote-without-log-check', 'no-conflict-truncation', 'ignore-higher-term', 'reply-before-persist', 'apply-before-commit', 'stale-read'],
   },
-  // The full cluster scenario (core/clusternode): cases to find each at seed 42 and shrunk sizes are in the README (cluster section).
+  // The full cluster scenario (core/clusternode): cases to find each at seed 42 and shrunk sizes are in docs/cluster.md.
   clusterTarget,
   // The two Raft bugs random `raft` cases don't reach: each on its named scenario, with that story's
   // timing fixed and its raw material (cuts of the leader with a minority, crash/restart flickers)

@@ -12,7 +12,7 @@
  * Some bugs need more than that world (a second phase of the scenario, set per bug): the stale
  * reads need clients that write and read, each trying a different server first; commit-previous-term
  * needs one entry per AppendEntries (so an old entry is acknowledged alone). The bounds each bug
- * needs are in `bugBounds` (see the README, "Exhaustive exploration" for the figures).
+ * needs are in `bugBounds` (see docs/explorer.md for the figures).
  *
  * As an ordinary scenario (`npm run sim -- --scenario raft-explore --seed 1`) it runs the same
  * cluster with a random schedule and no faults; it exists for the explorer and its replays.
@@ -72,7 +72,7 @@ const bugOptions: Readonly<Record<string, Partial<RaftExploreOptions>>> = {
   'ignore-higher-term': writerAndReader,
 };
 
-/** Bounds (over the defaults) within which the explorer finds each bug; see the README, "Exhaustive exploration". */
+/** Bounds (over the defaults) within which the explorer finds each bug; see docs/explorer.md. */
 const bugBounds: Readonly<Record<string, Partial<ExploreBounds>>> = {
   'vote-without-log-check': { depth: 10 },
   'votedfor-not-persisted': { depth: 9, crashes: 1 },

@@ -8,7 +8,7 @@
  * still in flight when the probe times out. No symmetry: a member's view is an array indexed by
  * member, which renaming ids would not permute.
  *
- * What exploration finds and what it cannot (see the README, "Exhaustive exploration"):
+ * What exploration finds and what it cannot (see docs/explorer.md):
  * refute-without-bump and lower-incarnation-alive break a safety rule in a handful of steps. The
  * others are rates and spreads: no-suspicion and no-ping-req make false positives more likely,
  * which only the random simulator's loss-bound checker measures; early-dissemination-stop starves

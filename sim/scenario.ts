@@ -190,7 +190,7 @@ export interface InvariantChecker {
   /**
    * Optional, for the explorer: an independent copy of this checker with the same state, so a
    * world can be copied with its checkers. Checkers without it are re-created by replaying the
-   * path to the world (see the README, "Exhaustive exploration").
+   * path to the world (see docs/explorer.md).
    */
   clone?(): InvariantChecker;
 }
@@ -264,7 +264,7 @@ export interface ExploreSpec {
   symmetric?(config: RunConfig): readonly NodeId[];
   /**
    * Fresh checkers for a config, as `build(config).checkers` would give, without building the
-   * nodes: the explorer re-creates checkers often (see the README, "Exhaustive exploration").
+   * nodes: the explorer re-creates checkers often (see docs/explorer.md).
    */
   checkers?(config: RunConfig): readonly InvariantChecker[];
 }

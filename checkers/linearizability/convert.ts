@@ -2,7 +2,7 @@
  * Converters from Jepsen-style histories to our history shape, so histories recorded from real
  * systems can be checked: Knossos' cas-register, mutex and multi-register, Porcupine's etcd and kv
  * logs. Each follows the semantics of the checker the data came with; they differ on purpose (see
- * README.md):
+ * docs/linearizability.md):
  *
  * - Knossos (`:invoke` then `:ok` / `:fail` / `:info` per process): `:fail` means the operation
  *   definitely did not happen, so it is dropped; `:info` (or no completion) means it may have

@@ -16,7 +16,7 @@ function registerWith(...operations: unknown[]): unknown {
 }
 
 describe('parseHistory accepts', () => {
-  it('the example of the README', () => {
+  it('the example of docs/linearizability.md', () => {
     const result = parseHistory(registerWith(write, cas, read));
     expect(result.ok).toBe(true);
   });

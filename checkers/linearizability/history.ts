@@ -1,10 +1,10 @@
 /**
  * Client histories: the types, and a validating parser for the JSON file format described in
- * README.md. The parser is the only way untrusted input enters the checker, so every error it
+ * docs/linearizability.md. The parser is the only way untrusted input enters the checker, so every error it
  * reports is one line that names the first bad operation (0-based index in `operations`) and what
  * is wrong with it; it never throws for bad input.
  *
- * Conventions fixed here (and documented in README.md):
+ * Conventions fixed here (and documented in docs/linearizability.md):
  * - `call` and `return` are finite numbers on one clock; `return: null` means the operation never
  *   returned (a time-out, a crash): its effect and output are unknown.
  * - An operation that returned carries its output (`read`/`get`: a string, or null when the

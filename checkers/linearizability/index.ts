@@ -1,5 +1,5 @@
 /**
- * Linearizability checking of client histories: the public surface. See README.md in this folder.
+ * Linearizability checking of client histories: the public surface. See docs/linearizability.md.
  */
 export {
   checkHistory,

@@ -2,7 +2,7 @@
  * The cluster configuration: what one Raft group (core/raft) replicates, and what every node acts
  * on. Slots belong to shards (a primary and its replicas); a shard's primary changes only through
  * a committed promotion; a slot range changes shard only through a committed migration (CLUSTER
- * SETSLOT semantics, see the README, cluster section); every change that moves authority takes a
+ * SETSLOT semantics, see docs/cluster.md); every change that moves authority takes a
  * fresh config epoch, so config epochs are unique by construction.
  *
  * A config is plain JSON and immutable: `applyConfigCommand` returns a new object and shares what

@@ -7,7 +7,7 @@
  *   const client = createClusterClientProtocol({ ... });   // simulated smart clients
  *   const operator = createOperatorProtocol({ ... });      // redis-cli --cluster reshard, CLUSTER FAILOVER
  *
- * See the README, cluster section.
+ * See docs/cluster.md.
  */
 export * from '../cluster-config/config.ts';
 export * from './types.ts';

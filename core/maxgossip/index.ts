@@ -1,5 +1,5 @@
 /**
- * The example protocol of the README: every node keeps the largest number it has heard of. On a
+ * The example protocol of this repository: every node keeps the largest number it has heard of. On a
  * timer it bumps its own number, and it gossips its number to a random peer. A node must never
  * announce a number and later hold a smaller one, even across a crash: so it persists a number
  * (a checksummed record appended to its log) before it announces it, and on restart it keeps the

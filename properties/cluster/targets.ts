@@ -2,7 +2,7 @@
  * The property target of the full cluster scenario (appended to properties/targets.ts): generated
  * cluster shapes, replication modes and operator plans, generated fault schedules, and the known
  * bugs the properties must find within the CI budget (300 cases at fast-check seed 42, shrunk to
- * at most 30 fault events). Cases to find and shrunk sizes at seed 42 are in the README (cluster section).
+ * at most 30 fault events). Cases to find and shrunk sizes at seed 42 are in docs/cluster.md.
  */
 import fc from 'fast-check';
 import { allFaultKinds } from '../../sim/faults.ts';
