@@ -8,7 +8,8 @@
 import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { findScenario } from '../scenarios/index.ts';
-import type { Report } from '../sim/report.ts';
+import { REPORT_FORMAT, REPORT_VERSION, type Report, type ToolInfo } from '../sim/report.ts';
+import type { RunConfig } from '../sim/scenario.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import { commandPrefix } from '../sim/invocation.ts';
 import { loadReportWithScenarios } from './scenario-source.ts';
@@ -57,6 +58,36 @@ export function reportPage(report: Report, file: string, windowMs = DEFAULT_WIND
     invariants: recorded.invariants,
   });
   return { html, result };
+}
+
+/**
+ * One run's page, drawn from a fresh recording of `config`: a report's page when it fails, a
+ * passing run's page (no story, the end of the run in focus) when it does not. `replay` is the
+ * command that re-runs it.
+ */
+export function runPage(scenario: Scenario, config: RunConfig, tool: ToolInfo, replay: string, windowMs = DEFAULT_WINDOW_MS): { html: string; result: RunResult } {
+  const recorded = recordRun(scenario, config);
+  const r = recorded.result;
+  const page = {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    tool,
+    scenario: config.scenario,
+    seed: config.seed,
+    bug: config.bug,
+    origin: { kind: 'sim' },
+    config,
+    violation: r.violation,
+    traceHash: r.traceHash,
+    events: r.events,
+    simulatedMs: r.simulatedMs,
+    stats: r.stats,
+    traceTail: [],
+    traceOmitted: r.traceOmitted,
+    replay,
+  } as const;
+  const html = renderReportHtml(page, r.trace, { windowMs, nodeRoles: recorded.nodeRoles, traceOmitted: r.traceOmitted, lanes: recorded.lanes, hooks: recorded.hooks, invariants: recorded.invariants });
+  return { html, result: r };
 }
 
 function rel(path: string): string {

@@ -68,6 +68,22 @@ describe('npm run sim', () => {
     expect(readdirSync(out).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('writes one run\'s page with --html: a passing run\'s, and a failing run\'s with its story', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-page-'));
+    const ok = json(['--seed', '7', '--html', join(dir, 'ok.html')]);
+    expect(ok.code).toBe(0);
+    expect(ok.data.page).toBe(join(dir, 'ok.html'));
+    const passed = readFileSync(join(dir, 'ok.html'), 'utf8');
+    expect(passed).toContain('no invariant broke');
+    expect(passed).toContain('--scenario maxgossip --seed 7');
+    const bad = sim(['--seed', '3', '--bug', 'no-persist', '--html', join(dir, 'bad.html'), '--out', dir]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`page        ${join(dir, 'bad.html')}`);
+    const failed = readFileSync(join(dir, 'bad.html'), 'utf8');
+    expect(failed).toContain('class="story"');
+    expect(failed).not.toContain('no invariant broke');
+  });
+
   it('exits 2 with one clear line on bad usage', () => {
     for (const [args, says] of [
       [['--seed', 'abc'], '--seed must be a whole number'],

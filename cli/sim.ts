@@ -11,7 +11,8 @@ import { defaultScenarioName } from '../scenarios/index.ts';
 import { coverageShortfall, type Scenario } from '../sim/scenario.ts';
 import { FaultScriptError, faultScheduleError, formatFault, parseFaultScript, type FaultEvent } from '../sim/faults.ts';
 import { configFor, runConfig } from '../sim/run.ts';
-import { runJob, runJobWithMetrics, sumCounters, type Job, type JobResult } from './jobs.ts';
+import { jobConfig, runJob, runJobWithMetrics, sumCounters, type Job, type JobResult } from './jobs.ts';
+import { runPage } from './report.ts';
 import { sumMetrics } from './metrics.ts';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -60,7 +61,8 @@ Options:
   --metrics FILE         write the run's or the sweep's counters and histograms in the Prometheus text format
   --history FILE         write the run's client history in the linearizability checker's format (one run only)
   --html FILE            with --seeds: write the sweep's page (failures by invariant, every seed, coverage of the
-                         named events, the slowest seeds), and the report pages of up to 10 failing seeds
+                         named events, the slowest seeds), and the report pages of up to 10 failing seeds;
+                         with one seed: the run's page, passing or failing (lanes, messages, client operations)
   -h, --help             this text
 
 Exhaustive exploration (a bounded model checker over the same step functions; docs/explorer.md):
@@ -102,7 +104,7 @@ interface Options {
   metrics: string | null;
   /** Where to write the run's client history (--history), or null. */
   history: string | null;
-  /** Where to write a sweep's page (--html), or null. */
+  /** Where to write the sweep's page, or the one run's page (--html), or null. */
   html: string | null;
 }
 
@@ -269,7 +271,6 @@ export async function main(argv: string[]): Promise<number> {
   if (v.metrics !== undefined) checkOutputFile(v.metrics, '--metrics');
   const metrics = v.metrics !== undefined ? resolve(v.metrics) : null;
   if (v.html !== undefined) {
-    if (!seeds) throw new UsageError('--html writes a sweep\'s page: give --seeds A..B too (npm run report -- FILE renders one report)');
     checkOutputFile(v.html, '--html');
   }
   const html = v.html !== undefined ? resolve(v.html) : null;
@@ -366,6 +367,8 @@ async function single(o: Options & { seed: number }): Promise<number> {
   const result = await runJobWithMetrics(job, recorder?.observe);
   const historyOps = recorder !== null ? writeRunHistory(o.history!, recorder.history()) : null;
   if (o.metrics !== null) await writeMetrics(o.metrics, [result]);
+  const replayCommand = result.reportPath ? commandLine('sim', '--replay', rel(result.reportPath)) : rerunCommand(o, o.seed);
+  if (o.html !== null) writeRunPage(o.html, runPage(o.scenario, jobConfig(job), job.tool, replayCommand).html);
   let divergence: Divergence | null = null;
   if (o.checkDeterminism) {
     const pool = new WorkerPool(1, { scenarioFile: o.scenarioFile !== null });
@@ -395,6 +398,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
         replay: result.reportPath ? commandLine('sim', '--replay', rel(result.reportPath)) : result.violation ? rerunCommand(o, o.seed) : null,
         ...(result.reportError !== null ? { reportError: result.reportError } : {}),
         ...(historyOps !== null ? { history: { file: o.history, operations: historyOps } } : {}),
+        ...(o.html !== null ? { page: o.html } : {}),
         ...(o.checkDeterminism ? { determinism: divergence ? { ok: false, divergence } : { ok: true } } : {}),
       }),
     );
@@ -414,10 +418,23 @@ async function single(o: Options & { seed: number }): Promise<number> {
       ...(o.checkDeterminism ? [['determinism', divergence ? 'MISMATCH' : 'same trace hash in a second worker'] as [string, string]] : []),
     ]);
     if (historyOps !== null) console.log(`history     ${historyOps} client operations written to ${rel(o.history!)} (${commandLine('check', rel(o.history!))})`);
+    if (o.html !== null) console.log(`page        ${rel(o.html)}`);
     if (result.violation) for (const line of violationLines(result, 15, rerunCommand(o, o.seed))) console.log(line);
     if (divergence) printDivergence(divergence);
   }
   return result.violation || divergence ? 1 : 0;
+}
+
+/** Writes a run's page (temp file, then rename). */
+function writeRunPage(path: string, html: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, html);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`--html: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 /** Writes the run's client history; the number of operations in it. */

@@ -79,7 +79,7 @@ export function culpritsOf(v: Violation): Culprit[] {
 interface Inputs {
   readonly model: Model;
   readonly violationStep: Step | null;
-  readonly violation: Violation;
+  readonly violation: Violation | null;
   readonly culprits: readonly Culprit[];
   readonly changes: ReadonlyMap<string, LaneChange>;
   /**
@@ -148,7 +148,7 @@ export function buildStory(x: Inputs): Story {
   };
 
   const known = new Set(model.steps.map((s) => s.node));
-  const named = [...new Set([...x.violation.message.matchAll(/[A-Za-z][\w-]*\d/g)].map((m) => m[0]).filter((id) => known.has(id)))];
+  const named = [...new Set([...(x.violation?.message ?? '').matchAll(/[A-Za-z][\w-]*\d/g)].map((m) => m[0]).filter((id) => known.has(id)))];
   const sinks = [...(vStep === null ? [] : [vStep]), ...culpritSteps.slice(0, MAX_CULPRITS_TOLD)];
   // Judged at the end with no culprit named: the story starts from the last step that mattered at each node the message names.
   const lastMattering = (node: NodeId): number => {

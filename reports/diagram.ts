@@ -36,7 +36,8 @@ export interface DiagramInput {
   readonly nodes: readonly NodeId[];
   readonly rows: ReadonlyMap<NodeId, readonly LaneRow[]>;
   readonly story: Story;
-  readonly violation: Violation;
+  /** Null on a passing run's page: no red line. */
+  readonly violation: Violation | null;
   readonly describe: Describe;
   readonly nodeRoles: Readonly<Record<NodeId, string>>;
   readonly maxArrows: number;
@@ -114,10 +115,12 @@ export function renderDiagram(d: DiagramInput): Diagram {
   // The violation: a red line at its moment (the whole height), and its step ringed.
   const v = d.violation;
   const vs = d.story.violationStep;
-  const vx = n1(vs === null ? x(v.atMs, model.steps.length - 1) : x(model.steps[vs]!.t, vs));
-  const vlabel = `✕ ${v.invariant} at ${formatTime(v.atMs)}`;
+  const vx = v === null ? 'NaN' : n1(vs === null ? x(v.atMs, model.steps.length - 1) : x(model.steps[vs]!.t, vs));
+  const vlabel = v === null ? '' : `✕ ${v.invariant} at ${formatTime(v.atMs)}`;
   const violation =
-    `<g id="${d.id}-violation" class="violation"><title>${esc(`${v.invariant} (${v.kind}) violated at ${formatTime(v.atMs)}, event ${v.eventIndex}:\n${v.message}`)}</title>` +
+    v === null
+      ? ''
+      : `<g id="${d.id}-violation" class="violation"><title>${esc(`${v.invariant} (${v.kind}) violated at ${formatTime(v.atMs)}, event ${v.eventIndex}:\n${v.message}`)}</title>` +
     `<line class="tx fullh" x1="${vx}" x2="${vx}" y1="4" y2="${bottom}"/>` +
     `<text class="violation-label tx" x="${n1(Number(vx) - 5)}" y="${TOP - 26}" text-anchor="end">${esc(vlabel)}</text></g>`;
 

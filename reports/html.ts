@@ -17,7 +17,6 @@
  * - the whole run (overview.ts); the fault schedule, the run's facts, the trace tail, the states.
  */
 import type { NodeId } from '../core/contract/protocol.ts';
-import type { Report } from '../sim/report.ts';
 import type { TraceEntry } from '../sim/trace.ts';
 import { orderAxis, timeAxis, type Axis } from './axis.ts';
 import { buildStory, culpritsOf, laneChanges } from './causal.ts';
@@ -29,8 +28,8 @@ import { buildModel, violatingStep, WORLD, type Model } from './model.ts';
 import { renderOverview } from './overview.ts';
 import { pageShell } from './page.ts';
 import type { LaneSample, ReportHooks } from './replay.ts';
-import { details, legend, topLine, warnings, type ReplayInfo } from './sections.ts';
-import { renderStory } from './story.ts';
+import { details, legend, topLine, warnings, type PageReport, type ReplayInfo } from './sections.ts';
+import { renderPassed, renderStory } from './story.ts';
 import { compareNodeIds, escapeHtml as esc, formatTime, plural } from './text.ts';
 
 export { escapeHtml, compareNodeIds, formatTime } from './text.ts';
@@ -72,16 +71,16 @@ function roleRank(role: string | undefined): number {
   return role === 'server' ? 0 : role === 'client' ? 3 : role === undefined ? 1 : 2;
 }
 
-function laneOrder(model: Model, report: Report, roles: Readonly<Record<string, string>>): NodeId[] {
+function laneOrder(model: Model, report: PageReport, roles: Readonly<Record<string, string>>): NodeId[] {
   const ids = new Set<NodeId>(Object.keys(roles));
-  for (const id of Object.keys(report.violation.states ?? {})) ids.add(id);
+  for (const id of Object.keys(report.violation?.states ?? {})) ids.add(id);
   for (const s of model.steps) if (s.node !== WORLD) ids.add(s.node);
   for (const a of model.arrows) ids.add(a.from).add(a.to);
   return [...ids].sort((a, b) => roleRank(roles[a]) - roleRank(roles[b]) || compareNodeIds(a, b));
 }
 
 /** The explorer's path, step k (1-based) happening at the event numbered k - 1 (a directed run's order). */
-function pathSteps(report: Report, model: Model): { text: string; step: number | null }[] | null {
+function pathSteps(report: PageReport, model: Model): { text: string; step: number | null }[] | null {
   const path = report.config.directed?.path;
   if (report.origin.kind !== 'explore' || path === undefined) return null;
   return path.map((text, k) => {
@@ -91,7 +90,8 @@ function pathSteps(report: Report, model: Model): { text: string; step: number |
   });
 }
 
-export function renderReportHtml(report: Report, trace: readonly TraceEntry[], options: RenderOptions = {}): string {
+/** A report's page, or a passing run's (`report.violation` null: no story, no red line; the run's end is the focus). */
+export function renderReportHtml(report: PageReport, trace: readonly TraceEntry[], options: RenderOptions = {}): string {
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive, got ${windowMs}`);
   const hooks = options.hooks ?? NO_HOOKS;
@@ -100,11 +100,11 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
   const model = buildModel(trace);
   const nodes = laneOrder(model, report, roles);
   const changes = laneChanges(options.lanes ?? []);
-  const vStep = violatingStep(model, v);
+  const vStep = v === null ? null : violatingStep(model, v);
   const ops = clientOps(trace, hooks.operation);
   const lin = ops.length > 0 ? linearizabilitySection(v, trace, ops) : null;
   // A checker's own culprits first; else, for a history that is not linearizable, its impossible operations.
-  const named = culpritsOf(v);
+  const named = v === null ? [] : culpritsOf(v);
   const culprits = named.length > 0 ? named : (lin?.culprits ?? []);
   const story = buildStory({ model, violationStep: vStep, violation: v, culprits, changes, notable: (n, detail) => !hooks.declaresLanes(n) && hooks.operation(n, detail) === null });
   const rows = buildLanes(model, options.lanes ?? [], trace, hooks.declaresLanes);
@@ -112,7 +112,7 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
 
   // The window: at least the last `windowMs`, and all of the story with a margin.
   const storyTimes = [...story.events.map((e) => e.t), ...story.culpritSteps.map((id) => model.steps[id]!.t)];
-  const winTo = v.atMs;
+  const winTo = v?.atMs ?? model.endMs;
   const storyFrom = Math.min(winTo, ...storyTimes);
   const pad = Math.max(5, (winTo - storyFrom) * 0.08);
   const winFrom = Math.max(0, Math.min(winTo - windowMs, storyFrom - pad));
@@ -147,15 +147,18 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
     positions.set(a.id, m);
   }
 
-  const storyHtml = renderStory({ model, story, violation: v, description: options.invariants?.[v.invariant] ?? null, changes, describe: hooks.describe, culpritCount: culprits.length, positions, path, atEnd: vStep === null });
+  const storyHtml =
+    v === null
+      ? renderPassed({ report, invariants: options.invariants ?? {}, lin: lin?.verdict ?? null })
+      : renderStory({ model, story, violation: v, description: options.invariants?.[v.invariant] ?? null, changes, describe: hooks.describe, culpritCount: culprits.length, positions, path, atEnd: vStep === null });
   const involved = new Set(story.involved);
   const filterStory = nodes.length > 6 && story.involved.length >= 2;
   const boxes = nodes.map((id) => `<label><input type="checkbox" value="${esc(id)}"${involved.has(id) ? ' data-story="1"' : ''}${!filterStory || involved.has(id) ? ' checked' : ''}> ${esc(id)}</label>`).join('');
   const viewButtons = axes.length > 1 ? axes.map((a) => `<button type="button" data-view-btn="${a.view}">${esc(a.title)}</button>`).join('') + '<span class="sep"></span>' : '';
   const toolbar =
-    `<div class="toolbar">${viewButtons}<button type="button" data-zoom="out" title="zoom out (−)">−</button><button type="button" data-zoom="story" title="fit the story (0)">fit story</button><button type="button" data-zoom="all">whole window</button><button type="button" data-zoom="in" title="zoom in (+)">+</button><span id="zoom-level"></span><span class="sep"></span>` +
+    `<div class="toolbar">${viewButtons}<button type="button" data-zoom="out" title="zoom out (−)">−</button><button type="button" data-zoom="story" title="${v === null ? 'fit the end of the run (0)' : 'fit the story (0)'}">${v === null ? 'fit end' : 'fit story'}</button><button type="button" data-zoom="all">whole window</button><button type="button" data-zoom="in" title="zoom in (+)">+</button><span id="zoom-level"></span><span class="sep"></span>` +
     (time.quiet.length > 0 ? `<button type="button" data-quiet class="on" title="squeeze stretches where nothing of the story happens">collapse quiet stretches</button>` : '') +
-    `<details class="node-menu"><summary>nodes</summary><div class="menu">${boxes}</div></details><button type="button" data-nodes="story">story's nodes</button><button type="button" data-nodes="all">all nodes</button><span class="filter-note"></span></div>`;
+    `<details class="node-menu"><summary>nodes</summary><div class="menu">${boxes}</div></details>${v === null ? '' : '<button type="button" data-nodes="story">story\'s nodes</button>'}<button type="button" data-nodes="all">all nodes</button><span class="filter-note"></span></div>`;
   const views = axes
     .map((a, k) => {
       const d = diagrams.get(a.id)!;
@@ -164,7 +167,7 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
     })
     .join('');
 
-  const clientsHtml = ops.length === 0 ? '' : `<section id="clients"><h2>Client operations</h2>${lin ? `<div id="linearizability">${lin.html}</div>` : ''}${renderClientTimeline(ops, model, Math.max(model.endMs, v.atMs), lin?.highlight ?? { key: null, failing: () => false })}</section>`;
+  const clientsHtml = ops.length === 0 ? '' : `<section id="clients"><h2>Client operations</h2>${lin ? `<div id="linearizability">${lin.html}</div>` : ''}${renderClientTimeline(ops, model, Math.max(model.endMs, v?.atMs ?? 0), lin?.highlight ?? { key: null, failing: () => false })}</section>`;
   const overview = renderOverview({
     model,
     nodes,
@@ -175,7 +178,7 @@ export function renderReportHtml(report: Report, trace: readonly TraceEntry[], o
     culprits: culprits.map((c) => ({ t: c.atMs, node: c.node, what: c.what })),
   });
   const replay = options.replay ?? null;
-  const title = `${report.scenario} seed ${report.seed}${report.bug ? ` (${report.bug})` : ''}: ${v.invariant}`;
+  const title = `${report.scenario} seed ${report.seed}${report.bug ? ` (${report.bug})` : ''}: ${v?.invariant ?? 'passed'}`;
   const body =
     topLine(report, replay) +
     warnings(report, replay, options.traceOmitted ?? 0).join('') +

@@ -24,6 +24,8 @@ export interface LinearizabilitySection {
    * story starts from these.
    */
   readonly culprits: readonly Culprit[];
+  /** The search's verdict on the history (null: no key-value operations to check). */
+  readonly verdict: 'linearizable' | 'not-linearizable' | 'unknown' | null;
 }
 
 const NONE: Highlight = { key: null, failing: () => false };
@@ -40,8 +42,8 @@ function clientOf(o: Operation): string {
   return typeof o.client === 'string' ? o.client : `client ${o.client}`;
 }
 
-export function linearizabilitySection(v: Violation, trace: readonly TraceEntry[], ops: readonly ClientOp[]): LinearizabilitySection | null {
-  const evidence = evidenceOf(v);
+export function linearizabilitySection(v: Violation | null, trace: readonly TraceEntry[], ops: readonly ClientOp[]): LinearizabilitySection | null {
+  const evidence = v === null ? null : evidenceOf(v);
   if (evidence === null) return verdictOnly(trace, ops);
   const { history, key } = evidence;
   const indices = history.operations.map((_, i) => i).filter((i) => key === null || ('key' in history.operations[i]! && (history.operations[i] as { key: string }).key === key));
@@ -75,14 +77,14 @@ export function linearizabilitySection(v: Violation, trace: readonly TraceEntry[
       ? { node: o.client, eventIndex: o.invokedEvent, atMs: o.invokedAt, what: `${o.client} invoked ${o.op} (never returned)` }
       : { node: o.client, eventIndex: o.end.event, atMs: o.end.at, what: `${o.client} ${o.op}${result} (${o.end.phase}), one of the operations that cannot all be true` };
   });
-  return { html, highlight: { key, failing: matches }, culprits };
+  return { html, highlight: { key, failing: matches }, culprits, verdict: check.verdict };
 }
 
 function verdictOnly(trace: readonly TraceEntry[], ops: readonly ClientOp[]): LinearizabilitySection | null {
   if (ops.length === 0) return null;
   const history = kvHistory(trace.filter((e) => e.kind === 'observe').map((e) => e.detail));
-  if (history.operations.length === 0) return { html: '<p class="dim">These clients\' operations are not key-value operations: no linearizability check here.</p>', highlight: NONE, culprits: [] };
+  if (history.operations.length === 0) return { html: '<p class="dim">These clients\' operations are not key-value operations: no linearizability check here.</p>', highlight: NONE, culprits: [], verdict: null };
   const check = checkHistory(history, { budget: 2_000_000, explain: false });
   const verdict = check.verdict === 'linearizable' ? '<b class="ok">linearizable</b>' : check.verdict === 'not-linearizable' ? '<b class="bad">not linearizable</b>' : `<b>unknown</b> (the search ran out of its ${check.exhausted ?? 'budget'})`;
-  return { html: `<p>The clients' history, checked here: ${verdict} (${plural(history.operations.length, 'operation')}, every key). Whether the scenario requires it is its checkers' call.</p>`, highlight: NONE, culprits: [] };
+  return { html: `<p>The clients' history, checked here: ${verdict} (${plural(history.operations.length, 'operation')}, every key). Whether the scenario requires it is its checkers' call.</p>`, highlight: NONE, culprits: [], verdict: check.verdict };
 }

@@ -60,7 +60,7 @@ export function spanParts(model: Model, axis: Axis, node: NodeId, lineY: number)
 const MARK_KINDS = new Set(['timer', 'observe', 'persist', 'command', 'reply', 'note', 'clock', 'forge', 'duplicate', 'drop']);
 
 /** Marks per lane (lane-local), and the network changes above the lanes. */
-export function markParts(model: Model, axis: Axis, story: Story, v: Violation, nodes: ReadonlySet<NodeId>, lineY: number, max: number): { byNode: Map<NodeId, string[]>; top: string; leftOut: number } {
+export function markParts(model: Model, axis: Axis, story: Story, v: Violation | null, nodes: ReadonlySet<NodeId>, lineY: number, max: number): { byNode: Map<NodeId, string[]>; top: string; leftOut: number } {
   const byNode = new Map<NodeId, string[]>();
   const put = (node: NodeId, svg: string) => {
     const list = byNode.get(node);
@@ -126,7 +126,7 @@ export function markParts(model: Model, axis: Axis, story: Story, v: Violation, 
     const s = model.steps[id]!;
     if (!axis.inside(s.t, id) || !nodes.has(s.node)) continue;
     const cls = id === story.violationStep ? 'story-mark violating' : story.culpritSteps.includes(id) ? 'story-mark culprit' : 'story-mark';
-    put(s.node, `<g class="${cls} txg" data-story="${k}" transform="translate(${n1(axis.at(s.t, id))},${lineY})"><title>${esc(`story step ${k}: ${formatTime(s.t)}, event ${s.i}${id === story.violationStep ? `\nthe violation: ${v.invariant}` : ''}`)}</title><circle r="8"/><text y="3.5">${k}</text></g>`);
+    put(s.node, `<g class="${cls} txg" data-story="${k}" transform="translate(${n1(axis.at(s.t, id))},${lineY})"><title>${esc(`story step ${k}: ${formatTime(s.t)}, event ${s.i}${id === story.violationStep && v !== null ? `\nthe violation: ${v.invariant}` : ''}`)}</title><circle r="8"/><text y="3.5">${k}</text></g>`);
   }
   return { byNode, top: top.join(''), leftOut: all.length - shown.length };
 }

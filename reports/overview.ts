@@ -14,7 +14,8 @@ const SIDE_COLOURS = ['rgba(230,126,34,0.3)', 'rgba(26,152,180,0.3)', 'rgba(120,
 export interface OverviewInput {
   readonly model: Model;
   readonly nodes: readonly NodeId[];
-  readonly violation: Violation;
+  /** Null on a passing run's page. */
+  readonly violation: Violation | null;
   readonly healMs: number;
   readonly window: readonly [number, number];
   readonly storyTimes: readonly number[];
@@ -30,7 +31,7 @@ export function renderOverview(o: OverviewInput): string {
   const trafficH = 20;
   const rowsBottom = top + o.nodes.length * rowH;
   const H = rowsBottom + trafficH + 24;
-  const runEnd = Math.max(o.model.endMs, o.violation.atMs, 1);
+  const runEnd = Math.max(o.model.endMs, o.violation?.atMs ?? 0, 1);
   const end = runEnd * 1.01;
   const x = (t: number) => left + (Math.max(0, Math.min(t, end)) / end) * plotW;
   const row = new Map(o.nodes.map((id, k) => [id, top + k * rowH]));
@@ -89,6 +90,6 @@ export function renderOverview(o: OverviewInput): string {
   const [wf, wt] = o.window;
   out.push(`<rect class="ov-window" x="${n1(x(wf))}" y="${top - 6}" width="${n1(Math.max(2, x(wt) - x(wf)))}" height="${rowsBottom - top + 12}"><title>the stretch the diagram draws</title></rect>`);
   const v = o.violation;
-  out.push(`<g class="ov-violation"><title>${esc(`${v.invariant} at ${formatTime(v.atMs)}`)}</title><line x1="${n1(x(v.atMs))}" x2="${n1(x(v.atMs))}" y1="6" y2="${rowsBottom + trafficH + 4}"/><text x="${n1(x(v.atMs) - 4)}" y="14" text-anchor="end">✕ ${esc(v.invariant)}</text></g>`);
+  if (v !== null) out.push(`<g class="ov-violation"><title>${esc(`${v.invariant} at ${formatTime(v.atMs)}`)}</title><line x1="${n1(x(v.atMs))}" x2="${n1(x(v.atMs))}" y1="6" y2="${rowsBottom + trafficH + 4}"/><text x="${n1(x(v.atMs) - 4)}" y="14" text-anchor="end">✕ ${esc(v.invariant)}</text></g>`);
   return `<svg id="overview" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMinYMin meet">${out.join('')}</svg>`;
 }

@@ -41,6 +41,7 @@ pre { background: #f5f7fa; padding: 8px 10px; overflow: auto; max-height: 420px;
 .story > * { flex: 0 0 auto; } .story > ol.story-steps { flex: 0 1 auto; min-height: 110px; overflow-y: auto; } .story > details.path { flex: 0 1 auto; min-height: 60px; overflow-y: auto; }
 .story-head { font-size: 14px; }
 .v-kind { text-transform: uppercase; font-size: 10.5px; letter-spacing: .06em; color: #fff; background: var(--red); padding: 1px 6px; border-radius: 3px; margin-right: 3px; }
+.story.passed { border-left-color: #2e7d32; background: #f4faf4; } .v-kind.ok-kind { background: #2e7d32; } ol.story-steps.run-facts li { cursor: default; border-top-color: #dcebdc; } ol.story-steps.run-facts li:hover { background: none; }
 .invariant { font-size: 15px; }
 .desc { color: #4a5663; }
 .v-msg { font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; margin: 4px 0 2px; font-size: 12.5px; }

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { reportPage } from '../cli/report.ts';
+import { reportPage, runPage } from '../cli/report.ts';
+import { configFor } from '../sim/run.ts';
 import { exploreScenario, knownBugBounds } from '../explore/index.ts';
 import { findScenario } from '../scenarios/index.ts';
 import { loadReport, makeReport, writeReport } from '../sim/report.ts';
@@ -231,6 +232,27 @@ describe('a SWIM explorer counterexample at 1366×768', () => {
       const x = b.x + b.width / 2;
       expect(x >= box.x && x <= box.x + box.width && b.y + b.height / 2 <= VIEWPORT.height, `column ${k} at x ${x.toFixed(0)}, the scroller shows ${box.x.toFixed(0)}-${(box.x + box.width).toFixed(0)}`).toBe(true);
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('a passing run\'s page at 1366×768', () => {
+  it('says it passed and what watched it, and draws the end of the run with its lanes, no red line', async () => {
+    const sc = findScenario('isr')!;
+    const { html, result } = runPage(sc, configFor(sc, 3, null), TOOL, 'npm run sim -- --scenario isr --seed 3');
+    expect(result.violation).toBeNull();
+    const { page, errors } = await open(html, 'passing');
+    expect(await onScreen(page.locator('#story.passed .story-head'))).toBe(true);
+    expect(await page.locator('#story .invariant').textContent()).toBe('no invariant broke');
+    const facts = (await page.locator('#story .run-facts').textContent()) ?? '';
+    expect(facts).toMatch(/watched by \d+ invariants: /);
+    expect(facts).not.toContain('watched by 0 invariants');
+    expect(facts).toMatch(/\d+ faults?: /);
+    expect(await page.locator('.violation').count()).toBe(0);
+    expect(await onScreen(page.locator('.view:not([hidden]) .scroller'))).toBe(true);
+    await expectLanes(page, ['role']);
+    expect(await page.locator('[data-zoom="story"]').textContent()).toBe('fit end');
     expect(errors).toEqual([]);
     await page.close();
   });

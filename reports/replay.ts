@@ -140,6 +140,6 @@ export function recordRun(scenario: Scenario, config: RunConfig, capacity = TRAC
   const nodeRoles: Record<NodeId, string> = {};
   for (const n of world.nodes) nodeRoles[n.id] = n.role;
   const invariants: Record<string, string> = {};
-  for (const c of world.checkers) if (c.description !== undefined) invariants[c.name] = c.description;
+  for (const c of world.checkers) invariants[c.name] = c.description ?? '';
   return { result, lanes: samples, hooks: hooksOf(protocols), nodeRoles, invariants };
 }

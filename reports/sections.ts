@@ -20,7 +20,7 @@ export function faultText(f: FaultEvent): string {
   return text.replace(JSON.stringify(l), readable);
 }
 
-export function originLine(report: Report): string {
+export function originLine(report: Pick<Report, 'origin'>): string {
   const o = report.origin;
   switch (o.kind) {
     case 'sim':
@@ -36,12 +36,15 @@ export function originLine(report: Report): string {
   }
 }
 
+/** What a page is drawn from: a report, or a passing run (no violation; `replay` re-runs its seed). */
+export type PageReport = Omit<Report, 'violation' | 'replay'> & { readonly violation: Violation | null; readonly replay: string };
+
 export interface ReplayInfo {
   readonly traceHash: string;
   readonly violation: Violation | null;
 }
 
-export function topLine(report: Report, replay: ReplayInfo | null): string {
+export function topLine(report: PageReport, replay: ReplayInfo | null): string {
   const sameHash = replay === null ? null : replay.traceHash === report.traceHash;
   const hash = `trace hash <code>${esc(report.traceHash)}</code>${sameHash === null ? '' : sameHash ? ' <span class="ok">✓ the replay gave the same hash</span>' : ` <span class="bad">✗ the replay gave <code>${esc(replay!.traceHash)}</code></span>`}`;
   return (
@@ -50,13 +53,13 @@ export function topLine(report: Report, replay: ReplayInfo | null): string {
   );
 }
 
-export function warnings(report: Report, replay: ReplayInfo | null, traceOmitted: number): string[] {
+export function warnings(report: PageReport, replay: ReplayInfo | null, traceOmitted: number): string[] {
   const v = report.violation;
   const out: string[] = [];
   if (replay && replay.traceHash !== report.traceHash) {
     out.push(`The replay gave trace hash <code>${esc(replay.traceHash)}</code>, the report has <code>${esc(report.traceHash)}</code>: the code changed since the report was made, so the diagram shows today's run of this config, which may not be the run that failed.`);
   }
-  if (replay && (!replay.violation || replay.violation.invariant !== v.invariant || replay.violation.eventIndex !== v.eventIndex)) {
+  if (replay && v !== null && (!replay.violation || replay.violation.invariant !== v.invariant || replay.violation.eventIndex !== v.eventIndex)) {
     out.push(
       replay.violation
         ? `The replay ended with a different violation: ${esc(replay.violation.invariant)} at event ${replay.violation.eventIndex} (${esc(formatTime(replay.violation.atMs))}). The red line marks the report's.`
@@ -89,12 +92,12 @@ export function legend(): string {
   ].join('')}</div>`;
 }
 
-export function details(report: Report, trace: readonly TraceEntry[], winFrom: number, reportPath: string | undefined): string {
+export function details(report: PageReport, trace: readonly TraceEntry[], winFrom: number, reportPath: string | undefined): string {
   const v = report.violation;
   const faults = report.config.faults;
-  const items = faults.map((f) => `<li${f.atMs > v.atMs ? ' class="after"' : f.atMs >= winFrom ? ' class="in-window"' : ''}><code>${esc(faultText(f))}</code></li>`).join('');
-  const tail = trace.filter((e) => e.i <= v.eventIndex).slice(-60);
-  const states = Object.entries(v.states ?? {})
+  const items = faults.map((f) => `<li${v !== null && f.atMs > v.atMs ? ' class="after"' : f.atMs >= winFrom ? ' class="in-window"' : ''}><code>${esc(faultText(f))}</code></li>`).join('');
+  const tail = trace.filter((e) => v === null || e.i <= v.eventIndex).slice(-60);
+  const states = Object.entries(v?.states ?? {})
     .map(([id, s]) => `<h4>${esc(id)}</h4><pre>${esc(jsonText(s === undefined ? null : s, 40000))}</pre>`)
     .join('');
   const tool = report.tool;
@@ -108,8 +111,8 @@ export function details(report: Report, trace: readonly TraceEntry[], winFrom: n
     `<dt>made by</dt><dd>${esc(tool.name)} ${esc(tool.version)}, commit <code>${esc(commit)}</code></dd>` +
     (reportPath ? `<dt>this page</dt><dd><code class="cmd">${esc(commandLine('report', reportPath))}</code></dd>` : '') +
     `</dl></details>` +
-    `<details><summary>Trace before the violation (last ${tail.length} entries)</summary><pre class="trace">${esc(tail.map(formatEntry).join('\n'))}</pre></details>` +
-    `<details><summary>Node states at the violation</summary>${states || '<p>none recorded</p>'}</details>` +
+    `<details><summary>${v === null ? 'The end of the trace' : 'Trace before the violation'} (last ${tail.length} entries)</summary><pre class="trace">${esc(tail.map(formatEntry).join('\n'))}</pre></details>` +
+    (v === null ? '' : `<details><summary>Node states at the violation</summary>${states || '<p>none recorded</p>'}</details>`) +
     `<details><summary>Run config</summary><pre>${esc(JSON.stringify({ ...report.config, faults: `${faults.length} faults, listed above` }, null, 2))}</pre></details>`
   );
 }

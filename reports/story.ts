@@ -6,6 +6,7 @@
  */
 import type { LaneView, NodeId } from '../core/contract/protocol.ts';
 import type { Violation } from '../sim/kernel.ts';
+import type { PageReport } from './sections.ts';
 import type { LaneChange, Story, StoryEvent } from './causal.ts';
 import { roleLabel } from './lanes.ts';
 import type { Model, Step } from './model.ts';
@@ -149,6 +150,36 @@ export function renderStory(c: StoryContext): string {
     `<div class="v-msg">${esc(v.message)}</div><div class="v-when">${when}</div>` +
     lead +
     `<ol class="story-steps">${items.join('')}</ol>${more}${path}` +
+    `</section>`
+  );
+}
+
+export interface PassedContext {
+  readonly report: PageReport;
+  /** Invariant -> what it says: the checkers that watched the run. */
+  readonly invariants: Readonly<Record<string, string>>;
+  /** The clients' history as the page checked it, when there are key-value clients. */
+  readonly lin: 'linearizable' | 'not-linearizable' | 'unknown' | null;
+}
+
+/** A passing run's head, in place of a violation's story: what ran, what watched it, what it met. */
+export function renderPassed(c: PassedContext): string {
+  const r = c.report;
+  const names = Object.keys(c.invariants).sort();
+  const faults = r.config.faults;
+  const kinds = new Map<string, number>();
+  for (const f of faults) kinds.set(f.type, (kinds.get(f.type) ?? 0) + 1);
+  const items = [
+    `<li><span class="when">${esc(formatTime(r.simulatedMs))}</span> simulated, ${plural(r.events, 'event')}, ${plural(r.stats.messagesSent, 'message')} sent (${r.stats.messagesDropped.toLocaleString('en-US')} lost, ${r.stats.messagesDuplicated.toLocaleString('en-US')} duplicated), ${plural(r.stats.crashes, 'crash', 'crashes')}</li>`,
+    `<li>${faults.length === 0 ? 'no faults' : `${plural(faults.length, 'fault')}: ${[...kinds].map(([k, n]) => `${n} ${esc(k)}`).join(', ')}`}, all healed at ${esc(formatTime(r.config.durationMs))}, then ${esc(formatTime(r.config.quietMs))} quiet</li>`,
+    `<li>watched by ${plural(names.length, 'invariant')}${names.length > 0 ? `: ${names.map((n) => `<span title="${esc(c.invariants[n] ?? '')}">${esc(n)}</span>`).join(', ')}` : ''}</li>`,
+    ...(c.lin === null ? [] : [`<li>the clients' history: ${c.lin === 'linearizable' ? '<b class="ok">linearizable</b>' : c.lin === 'not-linearizable' ? '<b class="bad">not linearizable</b> (no checker of this scenario requires it)' : '<b>unknown</b>'}</li>`]),
+  ];
+  return (
+    `<section id="story" class="story passed">` +
+    `<div class="story-head"><span class="v-kind ok-kind">passed</span> <b class="invariant">no invariant broke</b></div>` +
+    `<div class="v-msg">every checker watched every event of this run and none fired</div>` +
+    `<ol class="story-steps run-facts">${items.join('')}</ol>` +
     `</section>`
   );
 }
