@@ -493,12 +493,15 @@ class Kernel {
         const name = ev.data as string;
         if (this.status[i] === DOWN || this.incarnation[i] !== ev.peer || this.timers[i]!.get(name) !== ev.gen) return false;
         if (this.status[i] === PAUSED) return this.defer(ev);
-        // The entry stays: its generation belongs to this event alone, which is now spent, and a
-        // re-arm (the usual next step) overwrites it without a delete and an insert.
+        // The entry stays through the step: a re-arm (the usual next step) overwrites it without a
+        // delete and an insert. One the step did not re-arm is spent and goes, or timers named
+        // once each (a relay per probe) would pile up for the length of the run.
         this.stats.timersFired++;
         this.begin(ev.t);
         this.trace.note(this.eventIndex, this.now, T_TIMER, i, -1, name, this.names, -1, this.trace.tag(name));
         this.step(i, { type: 'timer', timer: name });
+        const timers = this.timers[i]!;
+        if (timers.get(name) === ev.gen) timers.delete(name);
         return true;
       }
       case COMMAND: {

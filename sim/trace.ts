@@ -43,6 +43,9 @@ export interface TraceRecording {
   readonly capacity: number;
 }
 
+/** Distinct strings whose hashes `Trace.tag` remembers at once. */
+const TAG_CACHE_MAX = 4096;
+
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
@@ -97,6 +100,9 @@ export class Trace {
     let t = this.tagCache.get(s);
     if (t === undefined) {
       t = hashString(s);
+      // A memo only (the hash is a function of the string): names made once each, a timer per
+      // relay, must not fill it for the length of the run.
+      if (this.tagCache.size >= TAG_CACHE_MAX) this.tagCache.clear();
       this.tagCache.set(s, t);
     }
     return t;
