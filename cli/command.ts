@@ -5,7 +5,7 @@
  * (set SIM_DEBUG=1 for the stack); a closed pipe (`... | head`) ends the output quietly; input files
  * are read as text or refused in one line; output places are checked before any work is done.
  */
-import { statSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -94,6 +94,21 @@ export function checkOutputFile(path: string, flag: string): void {
   if (isFolder(full)) throw new UsageError(`${flag}: ${path} is a folder, not a file`);
   const error = outputDirError(dirname(full));
   if (error !== null) throw new UsageError(`${flag}: ${error}`);
+}
+
+/**
+ * Writes an output file whole or not at all (a temporary file beside it, then a rename), so a
+ * crash or a full disk never leaves half a page or history; a failure is one line naming `what`.
+ */
+export function writeOutputFile(path: string, text: string, what: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    throw new UsageError(`${what}: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function isFolder(path: string): boolean {

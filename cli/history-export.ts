@@ -4,10 +4,8 @@
  * Raft store's and the cluster's) write it; other protocols' clients record no history of this
  * model, and their file holds no operations.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { kvHistory, type KvHistory } from '../core/raft/client.ts';
-import { UsageError } from './command.ts';
+import { writeOutputFile } from './command.ts';
 
 /** Collects observations during a run; `history()` turns the clients' into a history. */
 export function historyCollector(): { observe(node: string, observation: unknown): void; history(): KvHistory } {
@@ -20,12 +18,5 @@ export function historyCollector(): { observe(node: string, observation: unknown
 
 /** Writes a history file whole or not at all (a temporary file, then a rename). */
 export function writeHistory(path: string, history: KvHistory): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, `${JSON.stringify(history)}\n`);
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new UsageError(`--history: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeOutputFile(path, `${JSON.stringify(history)}\n`, '--history');
 }

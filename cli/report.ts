@@ -5,8 +5,8 @@
  * Exit 0: the page was written; 2: bad usage or a broken or foreign report (one line, no stack
  * trace); 3: an internal error.
  */
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { findScenario } from '../scenarios/index.ts';
 import { REPORT_FORMAT, REPORT_VERSION, type Report, type ToolInfo } from '../sim/report.ts';
 import type { RunConfig } from '../sim/scenario.ts';
@@ -17,7 +17,7 @@ import { formatEntry, formatDuration } from '../reports/terminal.ts';
 import { DEFAULT_WINDOW_MS, renderReportHtml } from '../reports/html.ts';
 import { recordRun, type RecordedRun } from '../reports/replay.ts';
 import type { RunResult } from '../sim/kernel.ts';
-import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
+import { UsageError, checkOutputFile, parseCommandLine, runCommand, isEntry, writeOutputFile } from './command.ts';
 
 
 const help = `Usage: ${commandPrefix('report')} FILE [--out OUT.html] [--window-ms N] [--scenario-file PATH]
@@ -164,15 +164,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`warning: the replay ${rv ? `ended with ${rv.invariant} at event ${rv.eventIndex}` : 'found no violation'}, the report has ${violation.invariant} at event ${violation.eventIndex}`);
   }
 
-  try {
-    mkdirSync(dirname(out), { recursive: true });
-    const tmp = `${out}.tmp-${process.pid}`;
-    writeFileSync(tmp, html);
-    renameSync(tmp, out);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot write ${out}: ${code ?? (e as Error).message}`);
-  }
+  writeOutputFile(out, html, 'report');
   console.log(`HTML:   ${rel(out)}`);
   return 0;
 }

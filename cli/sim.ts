@@ -14,16 +14,13 @@ import { configFor, runConfig } from '../sim/run.ts';
 import { jobConfig, runJob, runJobWithMetrics, sumCounters, type Job, type JobResult } from './jobs.ts';
 import { runPage } from './report.ts';
 import { sumMetrics } from './metrics.ts';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { WorkerPool } from './pool.ts';
 import { determinismSample, locateDivergence, type Divergence } from './determinism.ts';
 import { toolInfo, writeReport, makeReport } from '../sim/report.ts';
 import { formatEntry, formatDuration, compactJson, printTable } from '../reports/terminal.ts';
-import { isValidSeed } from '../core/contract/rng.ts';
 import { runExploreCommand } from './explore.ts';
 import type { ExploreBounds } from '../sim/scenario.ts';
-import { UsageError, checkOutputDir, checkOutputFile, parseCommandLine, runCommand, isEntry } from './command.ts';
+import { UsageError, checkOutputDir, checkOutputFile, parseCommandLine, runCommand, isEntry, writeOutputFile } from './command.ts';
 import { historyCollector, writeHistory } from './history-export.ts';
 import { pickScenario, loadReportWithScenarios, scenarioSource, type JobScenarioFile, type ScenarioSource } from './scenario-source.ts';
 import { commandLine, commandPrefix } from '../sim/invocation.ts';
@@ -427,14 +424,7 @@ async function single(o: Options & { seed: number }): Promise<number> {
 
 /** Writes a run's page (temp file, then rename). */
 function writeRunPage(path: string, html: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, html);
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new UsageError(`--html: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeOutputFile(path, html, '--html');
 }
 
 /** Writes the run's client history; the number of operations in it. */
@@ -445,15 +435,7 @@ function writeRunHistory(path: string, history: ReturnType<ReturnType<typeof his
 
 /** Writes the runs' metrics, summed, in the Prometheus text format (temp file, then rename). */
 async function writeMetrics(path: string, results: readonly JobResult[]): Promise<void> {
-  const text = await sumMetrics(results.map((r) => r.metrics ?? []));
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new UsageError(`--metrics: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  writeOutputFile(path, await sumMetrics(results.map((r) => r.metrics ?? [])), '--metrics');
 }
 
 /** The protocols' own counters (e.g. acknowledged writes a failover lost), as a summary row when there are any. */
