@@ -86,7 +86,21 @@ const END = 6;
 /** A write completing on a disk with latency (`RunConfig.disk`), or an effect held behind one. */
 const DISK = 7;
 
-/** One queued event. A single shape for every kind keeps the hot loop monomorphic. */
+/**
+ * One queued event. A single shape for every kind keeps the hot loop monomorphic; what each field
+ * holds depends on the kind (-1 or 0 where unused):
+ *
+ *   kind     node      peer                  gen                    msg         data
+ *   DELIVER  receiver  sender                the message's tag      message id  the message
+ *   TIMER    owner     owner's incarnation   the timer's generation             the timer's name
+ *   COMMAND  target                          command id                         the command
+ *   FAULT                                    index in config.faults             the fault
+ *   RESUME   node                                                               (a pause ends)
+ *   HEAL, END
+ *   DISK     writer    writer's incarnation                                     the effect held
+ *
+ * An incarnation in `peer` makes an event of a node's earlier life (before a crash) a no-op.
+ */
 interface Ev {
   t: number;
   seq: number;
