@@ -138,7 +138,7 @@ export function renderSweepHtml(s: SweepSummary): string {
     `<section id="verdict" class="verdict ${bad ? 'bad-box' : 'ok-box'}"><p>${verdict}.</p>${extra.map((x) => `<p>${x}.</p>`).join('')}</section>` +
     `<section><h2>Failures by invariant</h2>${failuresByInvariant(runs)}</section>` +
     `<section><h2>Every seed</h2><p class="dim">Green clean, red failing; hover for what happened, click a red one for its report.</p>${squares(runs)}</section>` +
-    `<section><h2>Coverage of the named events</h2><p class="dim">How many seeds reached each rare branch the protocols name (<code>cover</code> effects)${s.required !== null ? `; the scenario requires ${plural(s.required.events.length, 'of them')} in any sweep of ${s.required.seeds}+ seeds` : ''}.</p>${coverage({ ...s, runs })}</section>` +
+    `<section><h2>Coverage of the named events</h2><p class="dim">How many seeds reached each rare branch the protocols name (<code>cover</code> effects)${s.required !== null ? `; the scenario requires ${s.required.events.length.toLocaleString('en-US')} of them in any sweep of ${s.required.seeds}+ seeds` : ''}.</p>${coverage({ ...s, runs })}</section>` +
     `<section><h2>Slowest seeds</h2>${slowest(runs)}</section>`;
   return pageShell(`sweep ${s.scenario} ${s.seeds.from}..${s.seeds.to}: ${failing.length} failing`, body, false);
 }
