@@ -21,7 +21,8 @@ const SEEDS = 40;
 
 type Checkers = 'none' | 'cheap' | 'all';
 
-function cluster(loaded: boolean, durationMs: number, checkers: Checkers): { config: RunConfig; world: World } {
+/** Five servers (and, loaded, four clients writing and reading as fast as they are answered), calm network, no faults. */
+export function cluster(loaded: boolean, durationMs: number, checkers: Checkers): { config: RunConfig; world: World } {
   const config: RunConfig = {
     scenario: 'raft-bench',
     seed: 1,
