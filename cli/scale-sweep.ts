@@ -2,9 +2,10 @@
  * `npm run sweep:deep -- [--seeds 1..10000] [--scenario NAME]... [--shard I/N] [--out DIR] [--json FILE]`:
  * the scale sweep. Every scenario (or the ones named) runs every seed of the range twice, in two
  * independent processes at once (one core each), and the per-seed trace hashes of the two are
- * compared. Correct code must come back with no violation and no mismatch. Prints a table per
+ * compared. Correct code must come back with no violation, no mismatch and every required named event reached;
+ * each scenario's coverage (the named events and how often) is printed. Prints a table per
  * scenario: seeds, violations (seed and invariant of the first few), hash mismatches, wall time.
- * Exit 0 clean, 1 a violation or a mismatch, 2 bad usage.
+ * Exit 0 clean, 1 a violation, a mismatch or a required event not reached, 2 bad usage.
  *
  * In CI, split it over jobs with `--shard I/N` (each job runs its share of every scenario's seeds).
  */
@@ -22,6 +23,10 @@ interface SweepJson {
   readonly runs: number;
   readonly violations: readonly { readonly seed: number; readonly invariant: string; readonly report?: string | null }[];
   readonly results: readonly { readonly seed: number; readonly traceHash: string }[];
+  /** How often each named event (`cover` effect) was reached over the sweep. */
+  readonly coverage?: Readonly<Record<string, number>>;
+  /** Events the scenario requires that the sweep never reached (a failure of its own). */
+  readonly unreached?: readonly unknown[];
 }
 
 export interface ScenarioRow {
@@ -30,6 +35,8 @@ export interface ScenarioRow {
   readonly violations: readonly { readonly seed: number; readonly invariant: string }[];
   readonly mismatches: readonly number[];
   readonly wallMs: number;
+  readonly coverage: Readonly<Record<string, number>>;
+  readonly unreached: readonly string[];
 }
 
 /** One sweep in a child process of its own (`sim --json`); resolves with its parsed output. */
@@ -104,20 +111,25 @@ async function main(argv: string[]): Promise<number> {
       violations: a.violations.map((v) => ({ seed: v.seed, invariant: v.invariant })),
       mismatches: compareHashes(a.results, b.results),
       wallMs: performance.now() - t0, // determinism-ok: wall time
+      coverage: a.coverage ?? {},
+      unreached: (a.unreached ?? []).map((u) => (typeof u === 'string' ? u : JSON.stringify(u))),
     };
     rows.push(row);
-    const bad = row.violations.length + row.mismatches.length > 0;
+    const bad = row.violations.length + row.mismatches.length + row.unreached.length > 0;
     console.log(`${bad ? 'FAIL' : 'ok  '} ${scenario.padEnd(26)} ${String(row.seeds).padStart(6)} seeds  ${row.violations.length} violation(s)${row.violations.length > 0 ? ` (${row.violations.slice(0, 3).map((v) => `${v.seed}:${v.invariant}`).join(', ')})` : ''}  ${row.mismatches.length} mismatch(es)  ${(row.wallMs / 1000).toFixed(0)} s`);
+    const events = Object.entries(row.coverage).sort(([x], [y]) => (x < y ? -1 : 1));
+    if (events.length > 0) console.log(`     coverage  ${events.map(([e, n]) => `${e} ${n}`).join(', ')}`);
+    if (row.unreached.length > 0) console.log(`     NOT REACHED  ${row.unreached.join(', ')}`);
   }
   console.log('');
   printColumns(
-    ['scenario', 'seeds', 'violations', 'hash mismatches', 'wall'],
-    rows.map((r) => [r.scenario, String(r.seeds), String(r.violations.length), String(r.mismatches.length), `${(r.wallMs / 1000).toFixed(0)} s`]),
+    ['scenario', 'seeds', 'violations', 'hash mismatches', 'named events (reached)', 'required not reached', 'wall'],
+    rows.map((r) => [r.scenario, String(r.seeds), String(r.violations.length), String(r.mismatches.length), String(Object.keys(r.coverage).length), String(r.unreached.length), `${(r.wallMs / 1000).toFixed(0)} s`]),
   );
   const totalSeeds = rows.reduce((n, r) => n + r.seeds, 0);
   console.log(`${rows.length} scenarios, ${totalSeeds} seeds (each run twice), ${((performance.now() - started) / 60000).toFixed(1)} min`); // determinism-ok: wall time
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ seeds: values.seeds, shard: values.shard ?? null, rows }, null, 2) + '\n');
-  return rows.every((r) => r.violations.length === 0 && r.mismatches.length === 0) ? 0 : 1;
+  return rows.every((r) => r.violations.length === 0 && r.mismatches.length === 0 && r.unreached.length === 0) ? 0 : 1;
 }
 
 if (isEntry(import.meta.url)) runCommand('sweep:deep', main);
