@@ -57,4 +57,12 @@ export const swimParams: Scenario = {
     return run('swim-params', seed, bug, story(rng), rng);
   },
   build: buildSwim,
+  // The branches the rule checker (checkers/swim-rules.ts) needs exercised to judge anything: a
+  // late ack, a relay left unanswered with no nack asked (Lifeguard off), a sync's verdict of death,
+  // a full piggyback budget, ping-reqs of a member in poor health. A fault plan or knob draw that
+  // stops reaching one fails the sweep instead of passing in silence.
+  sometimes: {
+    events: ['swim/late-ack-ignored', 'swim/relay-silent', 'swim/sync-dead-as-suspect', 'swim/piggyback-budget-full', 'swim/probe-timeout-stretched'],
+    seeds: 50,
+  },
 };
