@@ -12,7 +12,8 @@ import type { Rng } from '../core/contract/protocol.ts';
 import type { Scenario } from '../sim/scenario.ts';
 import type { FaultEvent } from '../sim/faults.ts';
 import { nodeIds } from '../sim/configure.ts';
-import { at, buildSwim, pick, run, size, swimBugInfo, swimOptions, type Story, type SwimTuning } from './swim.ts';
+import { swimBugs } from '../core/swim/index.ts';
+import { at, buildSwim, pick, run, size, swimOptions, type Story, type SwimTuning } from './swim.ts';
 
 const DURATION_MS = 60_000;
 
@@ -51,7 +52,7 @@ function story(rng: Rng): Story {
 export const swimParams: Scenario = {
   name: 'swim-params',
   description: "SWIM: 5-10 members with the protocol's knobs drawn per seed (Lifeguard on/off, k, piggyback and retransmit limits, suspicion multipliers, probe timeout) under loss, a crash and maybe a slow member",
-  bugs: swimBugInfo,
+  bugs: swimBugs,
   faultKinds: ['loss', 'crash', 'pause', 'forge'],
   configure(seed, rng, bug) {
     return run('swim-params', seed, bug, story(rng), rng);
