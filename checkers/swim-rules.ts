@@ -45,6 +45,22 @@ export function messageOf(frame: unknown): WireMessage | null {
   return d.ok ? d.value : null;
 }
 
+/** The message type a frame carries, read from its second byte without decoding the rest (wire.ts: version, type, ...). */
+const TYPE_BYTE: Readonly<Record<number, WireMessage['type']>> = { 1: 'ping', 2: 'ping-req', 3: 'ack', 4: 'nack', 5: 'sync' };
+function typeOf(frame: unknown): WireMessage['type'] | null {
+  return frame instanceof Uint8Array && frame.length > MAC_BYTES + 1 ? (TYPE_BYTE[frame[1]!] ?? null) : null;
+}
+
+/** A delivered frame, decoded on first need: most deliveries need no look inside. */
+class Delivered {
+  private decoded: WireMessage | null | undefined = undefined;
+  constructor(private readonly frame: unknown) {}
+  get m(): WireMessage | null {
+    if (this.decoded === undefined) this.decoded = messageOf(this.frame);
+    return this.decoded;
+  }
+}
+
 function swimState(n: NodeView): SwimState | null {
   if (n.status === 'down' || n.state === undefined) return null;
   const s = n.state as SwimState;
@@ -61,7 +77,7 @@ const TIMER_SLACK = 1e-3;
  */
 export function swimRules(config: SwimRulesConfig): InvariantChecker {
   /** The message this event delivered, its receiver, and the receiver's probe before the step. */
-  let delivery: { to: NodeId; m: WireMessage | null; probe: number | null; target: NodeId | null; epoch: number } | null = null;
+  let delivery: { to: NodeId; frame: Delivered; probe: number | null; target: NodeId | null; epoch: number } | null = null;
   /** `${relay}/${ping probe}` -> the ping-req it answers (requester, requester's probe). */
   const relayed = new Map<string, { requester: NodeId; probe: number }>();
   /** Per member: its current probe's ping (probe number, when it left, the health score then). */
@@ -69,13 +85,11 @@ export function swimRules(config: SwimRulesConfig): InvariantChecker {
 
   const onDelivered = (from: NodeId, to: NodeId, frame: unknown, world: WorldView) => {
     const s = swimState(world.node(to));
-    delivery = { to, m: messageOf(frame), probe: s?.probe?.seq ?? null, target: s?.probe?.target ?? null, epoch: s?.epoch ?? -1 };
+    delivery = { to, frame: new Delivered(frame), probe: s?.probe?.seq ?? null, target: s?.probe?.target ?? null, epoch: s?.epoch ?? -1 };
     void from;
   };
 
   const onSent = (from: NodeId, to: NodeId, frame: unknown, world: WorldView): string | void => {
-    const m = messageOf(frame);
-    if (m === null) return;
     const s = swimState(world.node(from));
     if (s === null) return;
     // The queue as the step left it: fewest transmissions first.
@@ -85,7 +99,11 @@ export function swimRules(config: SwimRulesConfig): InvariantChecker {
         return `piggyback-fewest-first: ${from}'s retransmit queue holds news of ${q[k - 1]!.node} sent ${q[k - 1]!.transmits} times before news of ${q[k]!.node} sent ${q[k]!.transmits} times: the most-sent news goes out first`;
       }
     }
-    const d = delivery !== null && delivery.to === from ? delivery.m : null;
+    const type = typeOf(frame);
+    if (type !== 'ping' && type !== 'ping-req' && type !== 'ack') return;
+    const m = messageOf(frame);
+    if (m === null) return;
+    const d = delivery !== null && delivery.to === from ? delivery.frame.m : null;
     switch (m.type) {
       case 'ping':
         if (s.probe !== null && s.probe.seq === m.probe && !s.probe.indirect) pinged.set(from, { probe: m.probe, atMs: world.nowMs, awareness: s.awareness });
@@ -130,7 +148,7 @@ export function swimRules(config: SwimRulesConfig): InvariantChecker {
     onObservation(node, observation) {
       const o = observation as { type?: string; event?: string; subject?: NodeId; incarnation?: number };
       if (!config.suspicion || o.type !== 'member' || o.event !== 'dead') return;
-      const d = delivery !== null && delivery.to === node ? delivery.m : null;
+      const d = delivery !== null && delivery.to === node ? delivery.frame.m : null;
       if (d !== null && d.type === 'sync') return `sync-dead-is-suspect: ${node} declared ${o.subject} dead at incarnation ${o.incarnation} while merging a sync from ${d.from}: a remote verdict in a sync is only a suspicion`;
     },
     afterEvent(world) {
@@ -139,8 +157,9 @@ export function swimRules(config: SwimRulesConfig): InvariantChecker {
       if (d === null || d.probe === null) return;
       const s = swimState(world.node(d.to));
       if (s === null || s.epoch !== d.epoch || (s.probe !== null && s.probe.seq === d.probe)) return;
-      if (d.m !== null && d.m.type === 'ack' && d.m.probe === d.probe) return;
-      const what = d.m === null ? 'an unreadable message' : d.m.type === 'ack' ? `an ack for probe ${d.m.probe} from ${d.m.from}` : `a ${d.m.type} from ${d.m.from}`;
+      const m = d.frame.m;
+      if (m !== null && m.type === 'ack' && m.probe === d.probe) return;
+      const what = m === null ? 'an unreadable message' : m.type === 'ack' ? `an ack for probe ${m.probe} from ${m.from}` : `a ${m.type} from ${m.from}`;
       return `probe-ends-on-its-ack: ${d.to} ended its probe ${d.probe} of ${d.target} as answered on ${what}: only an ack for probe ${d.probe} ends it`;
     },
   };
