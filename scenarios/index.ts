@@ -12,10 +12,11 @@ import { swimScenarios } from './swim.ts';
 import { isrScenarios } from './isr.ts';
 import { raftExploreScenario } from './raft-explore.ts';
 import { swimExploreScenario } from './swim-explore.ts';
+import { swimParams } from './swim-params.ts';
 import { raftStoryScenarios } from './raft/stories.ts';
 import { clusterScenarios } from './cluster.ts';
 
-export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, raftLastingScenario, ...swimScenarios, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, raftExploreScenario, swimExploreScenario, ...raftStoryScenarios, ...clusterScenarios];
+export const scenarios: readonly Scenario[] = [maxGossipScenario, raftScenario, raftMembershipScenario, raftLastingScenario, ...swimScenarios, swimParams, ...stemedbScenarios, ...fencingScenarios, ...sealedLogScenarios, ...isrScenarios, raftExploreScenario, swimExploreScenario, ...raftStoryScenarios, ...clusterScenarios];
 
 /** The scenario `npm run sim` runs without --scenario: the most complete one the project has. */
 export const defaultScenarioName = 'cluster';

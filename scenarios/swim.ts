@@ -11,6 +11,7 @@ import { allFaultKinds, sortFaults, type FaultEvent, type FaultKind, type ForgeM
 import { defaultClock, nodeIds, swarmConfig } from '../sim/configure.ts';
 import { calmNetwork, type LinkOverride, type NetworkConfig } from '../sim/network.ts';
 import { pushPullScale, suspicionTimeoutMaxMs, suspicionTimeoutMinMs, swim, swimBugs, swimConfig, type SwimBug, type SwimConfig } from '../core/swim/index.ts';
+import { swimRules } from '../checkers/swim-rules.ts';
 import { completeness, convergence, dissemination, falsePositives, incarnationsGrow, lossBounds, refutation, type FalsePositiveBounds } from '../checkers/swim.ts';
 
 const DURATION_MS = 60_000;
@@ -35,7 +36,12 @@ export interface SwimOptions {
   readonly checkFalsePositives: boolean;
   /** Check that news of a death spreads epidemically (connected runs of a few dozen members). */
   readonly checkDissemination: boolean;
+  /** Protocol knobs drawn per seed (swim-params); absent: the defaults. */
+  readonly tuning?: SwimTuning;
 }
+
+/** The knobs swarm testing varies; the probe timeout as a fraction of the period. */
+export type SwimTuning = Partial<Pick<SwimConfig, 'indirectChecks' | 'maxPiggyback' | 'retransmitMult' | 'suspicionMult' | 'suspicionMaxTimeoutMult'>> & { readonly probeTimeoutFraction?: number };
 
 export const swimBugInfo = swimBugs;
 
@@ -61,12 +67,14 @@ export function swimOptions(over: Partial<SwimOptions> & Pick<SwimOptions, 'node
 /** The protocol configuration a run's options describe. */
 export function protocolConfig(o: SwimOptions, bug: string | null): SwimConfig {
   const universe = nodeIds('n', o.nodes);
+  const { probeTimeoutFraction, ...tuning } = o.tuning ?? {};
   return swimConfig({
+    ...tuning,
     universe,
     seeds: o.seeds,
     initialMembers: universe.slice(0, o.initial),
     protocolPeriodMs: o.periodMs,
-    probeTimeoutMs: o.periodMs / 2,
+    probeTimeoutMs: o.periodMs * (probeTimeoutFraction ?? 0.5),
     lifeguard: o.lifeguard,
     suspicion: o.suspicion,
     pushPullPeriods: o.pushPullPeriods,
@@ -108,19 +116,19 @@ function forgeries(rng: Rng, ids: readonly NodeId[], durationMs: number, perSeco
   return out;
 }
 
-function pick<T>(rng: Rng, xs: readonly T[]): T {
+export function pick<T>(rng: Rng, xs: readonly T[]): T {
   return xs[rng.int(xs.length)]!;
 }
 
 /** `count` distinct items of `xs`. */
-function sample<T>(rng: Rng, xs: readonly T[], count: number): T[] {
+export function sample<T>(rng: Rng, xs: readonly T[], count: number): T[] {
   const pool = [...xs];
   const out: T[] = [];
   while (out.length < count && pool.length > 0) out.push(pool.splice(rng.int(pool.length), 1)[0]!);
   return out;
 }
 
-interface Story {
+export interface Story {
   readonly options: SwimOptions;
   readonly faults: FaultEvent[];
   readonly network?: NetworkConfig;
@@ -128,7 +136,7 @@ interface Story {
   readonly quietMs?: number;
 }
 
-function run(name: string, seed: number, bug: string | null, story: Story, rng: Rng): RunConfig {
+export function run(name: string, seed: number, bug: string | null, story: Story, rng: Rng): RunConfig {
   const ids = nodeIds('n', story.options.nodes);
   const durationMs = story.durationMs ?? DURATION_MS;
   return {
@@ -155,6 +163,8 @@ export function buildSwim(config: RunConfig): World {
     ...o.leaves.map((l) => ({ atMs: l.atMs, node: l.node, command: { type: 'leave' } })),
   ].sort((a, b) => a.atMs - b.atMs);
   const checkers: InvariantChecker[] = [incarnationsGrow(), completeness(pc), refutation(pc), convergence(pc)];
+  // The rules judged from causes need a send to leave in the step that made it: no disk latency.
+  if (config.disk === undefined) checkers.push(swimRules({ probeTimeoutMs: pc.probeTimeoutMs, lifeguard: pc.lifeguard, suspicion: pc.suspicion && pc.bug !== 'no-suspicion' }));
   if (o.checkDissemination) checkers.push(dissemination(pc));
   if (o.checkFalsePositives && o.lossRate !== null) {
     const b = lossBounds({ lossRate: o.lossRate, indirectChecks: pc.indirectChecks, members: o.initial, durationMs: config.durationMs, periodMs: o.periodMs });
@@ -177,8 +187,8 @@ function scenario(name: string, description: string, faultKinds: readonly FaultK
   };
 }
 
-const size = (rng: Rng, min = 5, max = 9) => min + rng.int(max - min + 1);
-const at = (rng: Rng, fromMs: number, toMs: number) => Math.round(fromMs + rng.next() * (toMs - fromMs));
+export const size = (rng: Rng, min = 5, max = 9) => min + rng.int(max - min + 1);
+export const at = (rng: Rng, fromMs: number, toMs: number) => Math.round(fromMs + rng.next() * (toMs - fromMs));
 
 export const swimCrash = scenario(
   'swim-crash',

@@ -286,3 +286,23 @@ describe('fixed events', () => {
     expect(states.get('b')!.received.map((r) => r.atMs)).toEqual([35]);
   });
 });
+
+describe('message hooks', () => {
+  it('tells checkers every send as it leaves (lost or not) and every delivery before the receiver steps', () => {
+    const events: string[] = [];
+    const checker = {
+      name: 'messages',
+      kind: 'safety' as const,
+      onMessage(event: 'sent' | 'delivered', from: string, to: string, _m: unknown, w: { node(id: string): { state: unknown } }) {
+        events.push(`${event} ${from}>${to} ${(w.node(to).state as ProbeState).received.length}`);
+      },
+    };
+    const { result } = finalStates(probeConfig({ conditions: { lossRate: 0.5 } }), probeWorld(['a', 'b'], [send(0, 'a', 'b', 200)], [checker]));
+    const sent = events.filter((e) => e.startsWith('sent a>b')).length;
+    const delivered = events.filter((e) => e.startsWith('delivered a>b'));
+    expect(sent).toBe(200);
+    expect(delivered.length).toBe(200 - result.stats.messagesDropped + result.stats.messagesDuplicated);
+    // Before the step: the k-th delivery finds k - 1 messages received.
+    delivered.forEach((e, k) => expect(e).toBe(`delivered a>b ${k}`));
+  });
+});

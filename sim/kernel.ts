@@ -297,6 +297,7 @@ class Kernel {
   private readonly afterEventCheckers: readonly InvariantChecker[];
   private readonly observationCheckers: readonly InvariantChecker[];
   private readonly replyCheckers: readonly InvariantChecker[];
+  private readonly messageCheckers: readonly InvariantChecker[];
   // Not private: the world view reads them (see LiveWorldView).
   now = 0;
   eventIndex = 0;
@@ -380,6 +381,7 @@ class Kernel {
     this.afterEventCheckers = world.checkers.filter((c) => c.afterEvent);
     this.observationCheckers = world.checkers.filter((c) => c.onObservation);
     this.replyCheckers = world.checkers.filter((c) => c.onReply);
+    this.messageCheckers = world.checkers.filter((c) => c.onMessage);
 
     const indexOf = (id: NodeId, what: string): number => {
       const i = index.get(id);
@@ -573,6 +575,7 @@ class Kernel {
     // Only an attacker needs the last message of a link; don't pay for it on every delivery otherwise.
     if (this.forgeries) this.link(from * this.n + to).lastDelivered = ev.data;
     this.trace.note(this.eventIndex, this.now, T_DELIVER, to, from, ev.data, this.names, ev.msg, ev.gen);
+    if (this.messageCheckers.length > 0) this.tellMessage('delivered', from, to, ev.data);
     this.step(to, { type: 'message', from: this.names[from]!, message: ev.data });
     return true;
   }
@@ -851,6 +854,7 @@ class Kernel {
     // The message's fingerprint is computed once and travels with it (in `gen`) to its delivery.
     const tag = this.trace.detailTag(message);
     this.trace.note(this.eventIndex, this.now, T_SEND, from, to, message, this.names, msg, tag);
+    if (this.messageCheckers.length > 0) this.tellMessage('sent', from, to, message);
     if (this.directed !== null) return this.sendDirected(from, to, message, msg, tag);
     const link = this.link(from * this.n + to);
     const model = link.epoch === this.conditionsEpoch ? link.model : this.refreshModel(link);
@@ -1080,6 +1084,8 @@ class Kernel {
     this.note('forge', to, from, { mode, message });
     // Forgery must bounce off: the receiver's state after the step equals its state before.
     const before = canonicalJson(this.states[to]);
+    // To the checkers that follow messages, a forgery is a delivery like any other.
+    if (this.messageCheckers.length > 0) this.tellMessage('delivered', from, to, message);
     this.step(to, { type: 'message', from: this.names[from]!, message });
     if (this.status[to] === UP && canonicalJson(this.states[to]) !== before) {
       this.fail('kernel:forgery-accepted', 'safety', `${this.names[to]} changed its state on a ${mode === 'garbage' ? 'garbage' : mode === 'replay' ? 'replayed' : 'tampered'} message claiming to come from ${this.names[from]}`);
@@ -1151,6 +1157,16 @@ class Kernel {
 
   private note(kind: TraceKind, node: number, peer: number, detail: unknown, msg = -1): void {
     this.trace.note(this.eventIndex, this.now, traceCode[kind], node, peer, detail, this.names, msg, this.trace.detailTag(detail));
+  }
+
+  /** The checkers that follow messages (`InvariantChecker.onMessage`). */
+  private tellMessage(event: 'sent' | 'delivered', from: number, to: number, message: unknown): void {
+    const checkers = this.messageCheckers;
+    for (let k = 0; k < checkers.length; k++) {
+      const c = checkers[k]!;
+      const msg = c.onMessage!(event, this.names[from]!, this.names[to]!, message, this.view);
+      if (msg) this.failChecker(c, msg);
+    }
   }
 
   private failChecker(c: InvariantChecker, message: string): never {

@@ -177,6 +177,14 @@ export interface InvariantChecker {
   onObservation?(node: NodeId, observation: unknown, world: WorldView): string | void;
   onReply?(node: NodeId, commandId: number, reply: unknown, world: WorldView): string | void;
   afterEvent?(world: WorldView): string | void;
+  /**
+   * Optional: a message as the network carries it, for rule checkers that need causality (a reply
+   * only after the request that asks for it). `sent`: as the sender's effect is applied, whether or
+   * not the network then loses it; `delivered`: just before the receiver's step, so the receiver's
+   * state is still the one it had before. The kernel calls it; the explorer does not, so a checker
+   * must judge nothing it has not seen.
+   */
+  onMessage?(event: 'sent' | 'delivered', from: NodeId, to: NodeId, message: unknown, world: WorldView): string | void;
   atEnd?(world: WorldView): string | void;
   /**
    * Optional: what this checker kept that shows its last violation, asked for once when it fires

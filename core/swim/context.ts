@@ -85,6 +85,11 @@ export function adjustAwareness(c: Step, delta: number): void {
 
 // --- what a member emits ---------------------------------------------------------------------
 
+/** A rare branch of a rule was taken (a scenario's `sometimes` asks sweeps to reach it; not in the trace hash). */
+export function cover(c: Step, event: string): void {
+  c.fx.push({ type: 'cover', event });
+}
+
 export function memberEvent(c: Step, event: MemberEvent, subject: NodeId, incarnation: number, from?: NodeId): void {
   const localMs = c.env.nowMs;
   c.fx.push({ type: 'observe', observation: from === undefined ? { type: 'member', event, subject, incarnation, localMs } : { type: 'member', event, subject, incarnation, from, localMs } });

@@ -5,7 +5,7 @@
  * the whole view travels in syncs: a join (to the seeds), and memberlist's push-pull anti-entropy
  * every few periods with one random member, which repairs what gossip missed.
  */
-import { send, type Step } from './context.ts';
+import { cover, send, type Step } from './context.ts';
 import { retransmitLimit } from './lifeguard.ts';
 import { ALIVE, DEAD, LEFT, SUSPECT } from './types.ts';
 import { incAt, randomAlive, statusAt } from './view.ts';
@@ -31,6 +31,7 @@ export function piggyback(c: Step): Update[] {
   if (q.length === 0 || config.maxPiggyback === 0) return out;
   const limit = bug === 'early-dissemination-stop' ? 1 : Math.max(1, retransmitLimit(config.retransmitMult, c.s.live));
   const take = Math.min(config.maxPiggyback, q.length);
+  if (take < q.length) cover(c, 'swim/piggyback-budget-full'); // fewest-sent first decides what waits
   const taken = q.splice(0, take);
   for (const b of taken) {
     const { transmits, ...u } = b;

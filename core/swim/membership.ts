@@ -20,7 +20,7 @@
  */
 import { assert, assertNever } from '../contract/assert.ts';
 import type { NodeId } from '../contract/protocol.ts';
-import { memberEvent, selfIndex, type Step } from './context.ts';
+import { cover, memberEvent, selfIndex, type Step } from './context.ts';
 import { enqueue } from './dissemination.ts';
 import { refute } from './lives.ts';
 import { clearSuspicion, confirm, startSuspicion, takeExpired } from './suspicion.ts';
@@ -174,6 +174,7 @@ export function applyUpdate(c: Step, u: Update, sync: NodeId | null): void {
       return applySuspect(c, u.node, u.incarnation, sync ?? u.from);
     case 'dead':
       // memberlist's push-pull merges a remote dead as a suspicion: the peer's verdict may be stale.
+      if (sync !== null && u.node !== c.env.self) cover(c, 'swim/sync-dead-as-suspect');
       if (sync !== null && u.node !== c.env.self) return applySuspect(c, u.node, u.incarnation, sync);
       return applyDead(c, u.node, u.incarnation, u.from);
     case 'left':

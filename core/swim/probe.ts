@@ -13,7 +13,7 @@
  * partition merges back).
  */
 import { assert } from '../contract/assert.ts';
-import { adjustAwareness, scaled, send, type Step } from './context.ts';
+import { adjustAwareness, cover, scaled, send, type Step } from './context.ts';
 import { piggyback } from './dissemination.ts';
 import { applyDead, applySuspect } from './membership.ts';
 import { ALIVE, DEAD, relayTimer, SUSPECT } from './types.ts';
@@ -87,6 +87,7 @@ export function probeTimeout(c: Step): void {
     send(c, c.sw.universe[r]!, incAt(c, r), seq, { type: 'ping-req', probe: p.seq, nack: lifeguard, target: p.target, targetIncarnation: Math.max(0, incAt(c, ti)), updates: piggyback(c) });
   }
   if (lifeguard) p.expectedNacks = relays.length;
+  if (lifeguard && s.awareness > 0) cover(c, 'swim/probe-timeout-stretched');
 }
 
 /** Ping some members we believe dead, with the claim attached: a live one refutes, and its ack revives it here. */
@@ -134,7 +135,7 @@ export function onAck(c: Step, probe: number): void {
     return;
   }
   const k = s.relays.findIndex((r) => r.seq === probe);
-  if (k < 0) return; // an ack for a probe that is over: nothing to do
+  if (k < 0) return cover(c, 'swim/late-ack-ignored'); // an ack for a probe that is over: nothing to do
   const r = s.relays[k]!;
   s.relays.splice(k, 1);
   c.fx.push({ type: 'cancelTimer', timer: relayTimer(r.seq) });
@@ -148,6 +149,8 @@ export function relayTimedOut(c: Step, seq: number): void {
   if (k < 0) return;
   const r = s.relays[k]!;
   s.relays.splice(k, 1);
+  // SWIM without Lifeguard: the target's silence is told by nothing at all, never by an ack.
+  if (!r.nack) cover(c, 'swim/relay-silent');
   if (r.nack) send(c, r.requester, r.requesterIncarnation, ++s.seq, { type: 'nack', probe: r.requesterProbe });
 }
 
