@@ -61,6 +61,24 @@ restart s2 at 6s
 pause n3 at 7500ms for 1200ms
 `;
 
+/**
+ * The rare branches a sweep of 100 seeds must reach, and how often (the fixed fault plan, with
+ * the drawn workload, reaches each many times in every block of 100 seeds).
+ * Calibrated on correct code over seeds 1..300 (each bar about a third of the fewest times
+ * a block of 100 seeds reached it); a plan or code that stops taking a branch fails the sweep.
+ */
+const STORY_COVERAGE: Readonly<Record<string, number>> = {
+  'fencing/client-followed-hint': 230,
+  'fencing/client-timeout': 150,
+  'fencing/leader-deposed': 65,
+  'fencing/storage-recovered-token': 30,
+  'fencing/store-refused-stale-token': 600,
+  'fencing/store-resent': 30,
+  'fencing/write-failed-fenced': 120,
+  'fencing/write-failed-rejected': 50,
+  'fencing/write-retry-in-progress': 12,
+};
+
 export const fencingScenario: Scenario = {
   name: 'amaters-fencing',
   description: 'amaters fencing tokens: Raft-elected leader n1 pauses 1.5 s, wakes and writes with its old token; storage must refuse it (3 leaders, 3 storage, 2 clients)',
@@ -92,6 +110,7 @@ export const fencingScenario: Scenario = {
       maxEvents: 2_000_000,
     };
   },
+  sometimes: { seeds: 100, events: Object.keys(STORY_COVERAGE), atLeast: STORY_COVERAGE },
   build: buildFencing,
 };
 
@@ -134,6 +153,27 @@ function drawSwarmOptions(rng: Rng, seed: number): FencingScenarioOptions {
   });
 }
 
+/**
+ * The rare branches a sweep of 100 seeds must reach, and how often (the drawn faults reach each
+ * in every block of 100 seeds).
+ * Calibrated on correct code over seeds 1..300 (each bar about a third of the fewest times
+ * a block of 100 seeds reached it); a plan or code that stops taking a branch fails the sweep.
+ */
+const SWARM_COVERAGE: Readonly<Record<string, number>> = {
+  'fencing/client-followed-hint': 560,
+  'fencing/client-gave-up': 6,
+  'fencing/client-timeout': 400,
+  'fencing/leader-deposed': 5,
+  'fencing/storage-recovered-token': 13,
+  'fencing/store-refused-stale-token': 350,
+  'fencing/store-resent': 910,
+  'fencing/store-retry-accepted': 180,
+  'fencing/write-failed-fenced': 6,
+  'fencing/write-failed-rejected': 130,
+  'fencing/write-retry-in-progress': 220,
+  'fencing/write-timed-out': 45,
+};
+
 export const fencingSwarmScenario: Scenario = {
   name: 'amaters-fencing-swarm',
   description: 'amaters fencing tokens: 3 or 5 Raft-elected leaders, 1-3 storage nodes, 1-3 clients, leader transfers; swarm faults on leaders and storage',
@@ -153,6 +193,7 @@ export const fencingSwarmScenario: Scenario = {
       maxEvents: 2_000_000,
     });
   },
+  sometimes: { seeds: 100, events: Object.keys(SWARM_COVERAGE), atLeast: SWARM_COVERAGE },
   build: buildFencing,
 };
 

@@ -121,6 +121,40 @@ pause n3 at 8s for 800ms
 clock n4 at 8500ms skew -600ms
 `;
 
+/**
+ * The rare branches a sweep of 100 seeds must reach, and how often (the fixed fault plan, with
+ * the drawn workload, reaches each many times in every block of 100 seeds).
+ * Calibrated on correct code over seeds 1..300 (each bar about a third of the fewest times
+ * a block of 100 seeds reached it); a plan or code that stops taking a branch fails the sweep.
+ */
+const STORY_COVERAGE: Readonly<Record<string, number>> = {
+  'stemedb/colocation-handoff': 45,
+  'stemedb/gateway-avoided-dead-owner': 1400,
+  'stemedb/gateway-gave-up': 110,
+  'stemedb/gateway-invalidated-dead-owner': 90,
+  'stemedb/gateway-late-answer-ignored': 60,
+  'stemedb/gateway-no-route': 50,
+  'stemedb/gateway-queued-behind-subject': 380,
+  'stemedb/gateway-refused-moving': 370,
+  'stemedb/gateway-refused-not-owner': 140,
+  'stemedb/gateway-refused-stale-version': 110,
+  'stemedb/gateway-timeout-retry': 890,
+  'stemedb/handoff-finished': 290,
+  'stemedb/handoff-resent': 200,
+  'stemedb/operator-handoff': 240,
+  'stemedb/range-merged': 60,
+  'stemedb/range-split': 130,
+  'stemedb/recovered-from-disk': 30,
+  'stemedb/refused-moving': 370,
+  'stemedb/refused-not-owner': 150,
+  'stemedb/refused-stale-version': 120,
+  'stemedb/shed-declined': 180,
+  'stemedb/transfer-ack-stale': 15,
+  'stemedb/transfer-duplicate-acked': 15,
+  'stemedb/transfer-installed': 290,
+  'stemedb/write-duplicate-answered': 40,
+};
+
 export const stemedbScenario: Scenario = {
   name: 'stemedb',
   description: 'stemedb story: 4 nodes own ranges (split/merge/handoff), 2 gateways route by gossiped descriptors; skewed clocks, a crash, a partition, a pause',
@@ -150,6 +184,7 @@ export const stemedbScenario: Scenario = {
       maxEvents: 2_000_000,
     };
   },
+  sometimes: { seeds: 100, events: Object.keys(STORY_COVERAGE), atLeast: STORY_COVERAGE },
   build: buildStemedb,
 };
 
@@ -177,6 +212,40 @@ export function stemeOptions(shape: StemeShape): StemeScenarioOptions {
   };
 }
 
+/**
+ * The rare branches a sweep of 100 seeds must reach, and how often (the drawn faults reach each
+ * in every block of 100 seeds).
+ * Calibrated on correct code over seeds 1..300 (each bar about a third of the fewest times
+ * a block of 100 seeds reached it); a plan or code that stops taking a branch fails the sweep.
+ */
+const SWARM_COVERAGE: Readonly<Record<string, number>> = {
+  'stemedb/colocation-handoff': 30,
+  'stemedb/gateway-avoided-dead-owner': 760,
+  'stemedb/gateway-gave-up': 90,
+  'stemedb/gateway-invalidated-dead-owner': 40,
+  'stemedb/gateway-late-answer-ignored': 180,
+  'stemedb/gateway-no-route': 35,
+  'stemedb/gateway-queued-behind-subject': 250,
+  'stemedb/gateway-refused-moving': 530,
+  'stemedb/gateway-refused-not-owner': 110,
+  'stemedb/gateway-refused-stale-version': 110,
+  'stemedb/gateway-timeout-retry': 500,
+  'stemedb/handoff-finished': 210,
+  'stemedb/handoff-resent': 190,
+  'stemedb/operator-handoff': 170,
+  'stemedb/range-merged': 60,
+  'stemedb/range-split': 120,
+  'stemedb/recovered-from-disk': 30,
+  'stemedb/refused-moving': 560,
+  'stemedb/refused-not-owner': 110,
+  'stemedb/refused-stale-version': 110,
+  'stemedb/shed-declined': 120,
+  'stemedb/transfer-ack-stale': 35,
+  'stemedb/transfer-duplicate-acked': 45,
+  'stemedb/transfer-installed': 210,
+  'stemedb/write-duplicate-answered': 150,
+};
+
 export const stemedbSwarmScenario: Scenario = {
   name: 'stemedb-swarm',
   description: 'stemedb: 3-5 nodes, 1-3 gateways, 2-4 shards, replication 1-3, operator handoffs; swarm faults on the nodes (clock skew up to 1 s)',
@@ -197,6 +266,7 @@ export const stemedbSwarmScenario: Scenario = {
       maxEvents: 2_000_000,
     });
   },
+  sometimes: { seeds: 100, events: Object.keys(SWARM_COVERAGE), atLeast: SWARM_COVERAGE },
   build: buildStemedb,
 };
 

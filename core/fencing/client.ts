@@ -55,6 +55,7 @@ export function fenceClient(config: FenceClientConfig): FenceClientProtocol {
     s.target = target;
     s.waiting = false;
     if (s.attempt >= config.maxAttempts) {
+      fx.push({ type: 'cover', event: 'fencing/client-gave-up' });
       s.gaveUp++;
       advance(s, env, fx);
       return;
@@ -78,7 +79,10 @@ export function fenceClient(config: FenceClientConfig): FenceClientProtocol {
           if (input.timer === THINK) {
             if (!s.done && !s.waiting) send(s, env, fx);
           } else if (input.timer === TIMEOUT) {
-            if (s.waiting) retry(s, env, fx, next(s.target));
+            if (s.waiting) {
+              fx.push({ type: 'cover', event: 'fencing/client-timeout' });
+              retry(s, env, fx, next(s.target));
+            }
           } else throw new Error(`fence client: unknown timer ${input.timer}`);
           break;
         case 'message': {
@@ -91,6 +95,7 @@ export function fenceClient(config: FenceClientConfig): FenceClientProtocol {
               advance(s, env, fx);
               break;
             case 'notLeader':
+              if (o.hint !== null && o.hint !== s.target && config.leaders.includes(o.hint)) fx.push({ type: 'cover', event: 'fencing/client-followed-hint' });
               retry(s, env, fx, o.hint !== null && o.hint !== s.target && config.leaders.includes(o.hint) ? o.hint : next(s.target));
               break;
             case 'failed':

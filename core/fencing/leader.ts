@@ -106,6 +106,7 @@ function startTerm(c: Step, term: number): void {
 /** A storage node showed a token of a later term than `term`: nothing more is written in terms up to it. */
 function depose(c: Step, term: number): void {
   assert(term > c.s.fencedTerm, `fence leader ${c.env.self}: deposed in term ${term} after term ${c.s.fencedTerm}`);
+  c.fx.push({ type: 'cover', event: 'fencing/leader-deposed' });
   c.s.fencedTerm = term;
 }
 
@@ -125,8 +126,15 @@ function onWrite(c: Step, from: NodeId, m: Extract<FenceMessage, { type: 'write'
   const s = c.s;
   const r = s.raft;
   if (r.role !== 'leader') return answer(c, from, m.opId, { type: 'notLeader', hint: r.leaderId });
-  if (r.currentTerm <= s.fencedTerm) return answer(c, from, m.opId, { type: 'notLeader', hint: null });
-  if (Object.values(s.writes).some((w) => w.client === from && w.opId === m.opId)) return; // a retry of a write in progress
+  if (r.currentTerm <= s.fencedTerm) {
+    // Still leader by Raft's view, but a storage node has seen a later term's token: it writes no more.
+    c.fx.push({ type: 'cover', event: 'fencing/write-refused-fenced-leader' });
+    return answer(c, from, m.opId, { type: 'notLeader', hint: null });
+  }
+  if (Object.values(s.writes).some((w) => w.client === from && w.opId === m.opId)) {
+    c.fx.push({ type: 'cover', event: 'fencing/write-retry-in-progress' });
+    return; // a retry of a write in progress
+  }
   if (s.writerTerm !== r.currentTerm) startTerm(c, r.currentTerm);
   const token = makeToken(r.currentTerm, ++s.lastSeq);
   const w: PendingWrite = { token, client: from, opId: m.opId, key: m.key, value: m.value, answers: {}, attempts: 0 };
@@ -143,8 +151,11 @@ function settle(c: Step, w: PendingWrite): void {
   const accepted = answers.filter((a) => a === 'accepted').length;
   const rejected = answers.length - accepted;
   if (accepted >= c.quorum) answer(c, w.client, w.opId, { type: 'ok', token: w.token });
-  else if (rejected > c.storage.length - c.quorum) answer(c, w.client, w.opId, { type: 'failed', reason: tokenTerm(w.token) <= s.fencedTerm ? 'fenced' : 'rejected' });
-  else return;
+  else if (rejected > c.storage.length - c.quorum) {
+    const reason = tokenTerm(w.token) <= s.fencedTerm ? 'fenced' : 'rejected';
+    c.fx.push({ type: 'cover', event: `fencing/write-failed-${reason}` });
+    answer(c, w.client, w.opId, { type: 'failed', reason });
+  } else return;
   delete s.writes[String(w.token)];
 }
 
@@ -176,11 +187,14 @@ function onRetry(c: Step): void {
     const w = s.writes[key]!;
     w.attempts++;
     if (w.attempts > MAX_RETRIES) {
+      c.fx.push({ type: 'cover', event: 'fencing/write-timed-out' });
       answer(c, w.client, w.opId, { type: 'failed', reason: 'timeout' });
       delete s.writes[key];
       continue;
     }
-    for (const node of c.storage) if (w.answers[node] === undefined) store(c, node, w);
+    const silent = c.storage.filter((node) => w.answers[node] === undefined);
+    if (silent.length > 0) c.fx.push({ type: 'cover', event: 'fencing/store-resent' });
+    for (const node of silent) store(c, node, w);
   }
   if (Object.keys(s.writes).length > 0) c.fx.push({ type: 'setTimer', timer: RETRY_TIMER, afterMs: RETRY_MS });
 }

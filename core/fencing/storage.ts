@@ -8,7 +8,7 @@
  * The 'per-client-tokens' bug keeps the highest token per writer and compares a write only with
  * its own writer's: a deposed leader's old token is then accepted after its successor's newer one.
  */
-import { assertNever, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
+import { assertNever, type Effect, type Env, type Input, type NodeId, type Protocol, type StepResult } from '../contract/protocol.ts';
 import type { FenceMessage, FenceObservation, FencingBug, StorageState } from './types.ts';
 
 export const STORAGE_FILE = 'storage';
@@ -27,6 +27,7 @@ export function fenceStorage(config: { readonly bug: FencingBug | null }): Fence
       return {
         state: s,
         effects: [
+          { type: 'cover', event: 'fencing/store-refused-stale-token' },
           { type: 'observe', observation: { type: 'rejected', token: m.token, writer: from, seen } },
           { type: 'send', to: from, message: { type: 'storeResult', token: m.token, accepted: false, maxToken: s.maxToken } },
         ],
@@ -36,12 +37,14 @@ export function fenceStorage(config: { readonly bug: FencingBug | null }): Fence
     const writerMax = Math.max(s.maxByWriter[from] ?? 0, m.token);
     // A retry of a write already stored changes nothing and needs no write to disk.
     const fresh = m.token > s.maxToken || writerMax !== s.maxByWriter[from] || held?.token !== m.token || held.value !== m.value;
+    const retried: Effect<FenceMessage, never, FenceObservation>[] = fresh ? [] : [{ type: 'cover', event: 'fencing/store-retry-accepted' }];
     s.maxToken = Math.max(s.maxToken, m.token);
     s.maxByWriter[from] = writerMax;
     s.data[m.key] = { value: m.value, token: m.token };
     return {
       state: s,
       effects: [
+        ...retried,
         ...(fresh ? [{ type: 'persist' as const, write: { op: 'overwrite' as const, file: STORAGE_FILE, records: [JSON.stringify(s)] } }] : []),
         { type: 'observe', observation: { type: 'accepted', token: m.token, writer: from, key: m.key } },
         { type: 'send', to: from, message: { type: 'storeResult', token: m.token, accepted: true, maxToken: s.maxToken } },
@@ -57,7 +60,9 @@ export function fenceStorage(config: { readonly bug: FencingBug | null }): Fence
         case 'start': {
           const record = input.durable[STORAGE_FILE]?.[0];
           const s = record === undefined ? blank() : (JSON.parse(record) as StorageState);
-          return { state: s, effects: [{ type: 'observe', observation: { type: 'role', role: 'storage' } }] };
+          // A restart that found a token on disk: the refusals after it rest on that record.
+          const recovered = s.maxToken > 0 ? [{ type: 'cover' as const, event: 'fencing/storage-recovered-token' }] : [];
+          return { state: s, effects: [...recovered, { type: 'observe', observation: { type: 'role', role: 'storage' } }] };
         }
         case 'message': {
           const m = input.message;

@@ -138,6 +138,8 @@ export function sealedLog(config: SealedLogConfig): SealedLogProtocol {
       const opened = bytes === null ? { ok: false as const, reason: 'not hex' } : openEntry(keys, bytes, verifies(s));
       const reason = !opened.ok ? opened.reason : opened.entry.index !== k + 1 ? `holds index ${opened.entry.index}` : null;
       if (reason !== null || !opened.ok) {
+        // The WAL policy: a torn or corrupt record at a restart truncates it and everything after.
+        fx.push({ type: 'cover', event: 'integrity/recovery-truncated-bad-record' });
         fx.push({ type: 'persist', write: { op: 'truncate', file: LOG_FILE, keep: k } });
         fx.push({ type: 'observe', observation: { type: 'corruptRecord', index: k + 1, reason: reason ?? 'unreadable', dropped: records.length - k } });
         break;
@@ -145,6 +147,7 @@ export function sealedLog(config: SealedLogConfig): SealedLogProtocol {
       s.log.push(records[k]!);
       entries.push({ term: opened.entry.term, value: opened.entry.value });
     }
+    if (entries.length > 0) fx.push({ type: 'cover', event: 'integrity/recovered-entries' });
     fx.push({ type: 'observe', observation: s.role === 'primary' ? { type: 'role', role: 'primary', term: s.inc } : { type: 'role', role: 'replica', epoch: s.inc } });
     entries.forEach((e, k) => {
       if (s.role === 'primary') fx.push({ type: 'observe', observation: { type: 'sealed', index: k + 1, term: e.term, digest: digest(e.value) } });
@@ -186,24 +189,27 @@ export function sealedLog(config: SealedLogConfig): SealedLogProtocol {
     fx.push({ type: 'setTimer', timer: TICK, afterMs: config.tickMs });
   };
 
-  const refuse = (fx: Eff[], from: NodeId, reason: string): void => {
+  /** A refusal, observed, and counted under `event` (which rule refused it). */
+  const refuse = (fx: Eff[], from: NodeId, reason: string, event: string): void => {
+    fx.push({ type: 'cover', event: `integrity/${event}` });
     fx.push({ type: 'observe', observation: { type: 'refused', from, reason } });
   };
 
   /** A replica's handling of an append. Everything is checked before anything changes. */
   const onAppend = (s: SealedLogState, fx: Eff[], from: NodeId, h: Extract<FrameHeader, { type: 'append' }>, entries: readonly Uint8Array[]): void => {
-    if (from !== config.primary) return refuse(fx, from, 'append from a node that is not the primary');
+    if (from !== config.primary) return refuse(fx, from, 'append from a node that is not the primary', 'refused-wrong-sender');
     if (h.toInc !== s.inc) {
-      refuse(fx, from, `append for incarnation ${h.toInc}, this is ${s.inc}`);
+      // A replay (or a late append) meant for an earlier life of this replica.
+      refuse(fx, from, `append for incarnation ${h.toInc}, this is ${s.inc}`, 'refused-other-incarnation');
       send(fx, from, { type: 'status', toTerm: h.term, inc: s.inc, lastIndex: s.log.length }); // stateless: tells the primary who we are now
       return;
     }
-    if (h.term < s.maxTerm) return refuse(fx, from, `append of term ${h.term} after term ${s.maxTerm}`);
+    if (h.term < s.maxTerm) return refuse(fx, from, `append of term ${h.term} after term ${s.maxTerm}`, 'refused-stale-term');
     const opened: { term: number; value: string; bytes: Uint8Array }[] = [];
     for (let k = 0; k < entries.length; k++) {
       const o = openEntry(keys, entries[k]!, verifies(s));
-      if (!o.ok) return refuse(fx, from, `entry ${h.prevIndex + k + 1}: ${o.reason}`);
-      if (o.entry.index !== h.prevIndex + k + 1 || o.entry.term > h.term) return refuse(fx, from, `entry ${h.prevIndex + k + 1} claims index ${o.entry.index}, term ${o.entry.term}`);
+      if (!o.ok) return refuse(fx, from, `entry ${h.prevIndex + k + 1}: ${o.reason}`, 'refused-bad-entry');
+      if (o.entry.index !== h.prevIndex + k + 1 || o.entry.term > h.term) return refuse(fx, from, `entry ${h.prevIndex + k + 1} claims index ${o.entry.index}, term ${o.entry.term}`, 'refused-misplaced-entry');
       opened.push({ term: o.entry.term, value: o.entry.value, bytes: entries[k]! });
     }
     if (h.term > s.maxTerm) {
@@ -212,7 +218,10 @@ export function sealedLog(config: SealedLogConfig): SealedLogProtocol {
     }
     opened.forEach((e, k) => {
       const index = h.prevIndex + k + 1;
-      if (index !== s.log.length + 1) return; // held already, or after a gap
+      if (index !== s.log.length + 1) {
+        fx.push({ type: 'cover', event: index <= s.log.length ? 'integrity/append-held-skipped' : 'integrity/append-after-gap-skipped' });
+        return; // held already, or after a gap
+      }
       const record = toHex(e.bytes);
       s.log.push(record);
       fx.push({ type: 'persist', write: { op: 'append', file: LOG_FILE, record } });
@@ -224,32 +233,40 @@ export function sealedLog(config: SealedLogConfig): SealedLogProtocol {
   /** The primary's handling of a status: the highest (incarnation, length) per replica wins. */
   const onStatus = (s: SealedLogState, fx: Eff[], from: NodeId, h: Extract<FrameHeader, { type: 'status' }>): void => {
     const p = s.peers[from];
-    if (p === undefined) return refuse(fx, from, 'status from a node that is not a replica');
-    if (h.toTerm !== s.inc) return refuse(fx, from, `status for term ${h.toTerm}, this is term ${s.inc}`);
+    if (p === undefined) return refuse(fx, from, 'status from a node that is not a replica', 'refused-wrong-sender');
+    if (h.toTerm !== s.inc) return refuse(fx, from, `status for term ${h.toTerm}, this is term ${s.inc}`, 'refused-status-other-term');
     const length = Math.min(h.lastIndex, s.log.length);
     if (h.inc > p.inc) {
+      if (p.inc !== 0) fx.push({ type: 'cover', event: 'integrity/replica-restart-seen' });
       p.inc = h.inc;
       p.match = length;
     } else if (h.inc === p.inc) p.match = Math.max(p.match, length);
-    else return;
+    else {
+      fx.push({ type: 'cover', event: 'integrity/status-older-incarnation-ignored' });
+      return;
+    }
     // A replica that is behind gets the next batch at once rather than at the next tick.
-    if (h.inc === p.inc && length === p.match && p.match < s.log.length) push(s, fx, from);
+    if (h.inc === p.inc && length === p.match && p.match < s.log.length) {
+      fx.push({ type: 'cover', event: 'integrity/catch-up-pushed' });
+      push(s, fx, from);
+    }
   };
 
   const onMessage = (s: SealedLogState, fx: Eff[], from: NodeId, message: unknown): void => {
     const decoded = decodeFrame(keys, message);
-    if (!decoded.ok) return refuse(fx, from, decoded.reason);
+    // A frame whose header HMAC fails is forged or damaged in flight; anything else unparseable is malformed.
+    if (!decoded.ok) return refuse(fx, from, decoded.reason, decoded.reason === 'header HMAC mismatch' ? 'refused-frame-mac' : 'refused-frame-malformed');
     const { header, entries } = decoded.frame;
     switch (header.type) {
       case 'append':
-        if (s.role !== 'replica') return refuse(fx, from, 'append at the primary');
+        if (s.role !== 'replica') return refuse(fx, from, 'append at the primary', 'refused-wrong-role');
         return onAppend(s, fx, from, header, entries);
       case 'probe':
-        if (s.role !== 'replica' || from !== config.primary) return refuse(fx, from, 'unexpected probe');
+        if (s.role !== 'replica' || from !== config.primary) return refuse(fx, from, 'unexpected probe', 'refused-wrong-sender');
         send(fx, from, { type: 'status', toTerm: header.term, inc: s.inc, lastIndex: s.log.length });
         return;
       case 'status':
-        if (s.role !== 'primary') return refuse(fx, from, 'status at a replica');
+        if (s.role !== 'primary') return refuse(fx, from, 'status at a replica', 'refused-wrong-role');
         return onStatus(s, fx, from, header);
       default:
         assertNever(header, 'frame');

@@ -74,8 +74,9 @@ export function maxGossip(config: MaxGossipConfig): Protocol<MaxGossipState, Max
       state.logLength > LOG_LIMIT
         ? { type: 'persist', write: { op: 'overwrite', file: LOG, records: [encodeRecord(value)] } }
         : { type: 'persist', write: { op: 'append', file: LOG, record: encodeRecord(value) } };
+    const compacted: Eff[] = state.logLength > LOG_LIMIT ? [{ type: 'cover', event: 'maxgossip/log-compacted' }] : [];
     if (state.logLength > LOG_LIMIT) state.logLength = 1;
-    return config.bug === 'announce-before-persist' ? [announce, write] : [write, announce];
+    return config.bug === 'announce-before-persist' ? [...compacted, announce, write] : [...compacted, write, announce];
   };
 
   const start = (durable: DurableState, env: Env): Out => {
@@ -92,7 +93,10 @@ export function maxGossip(config: MaxGossipConfig): Protocol<MaxGossipState, Max
       badRecords++;
     }
     const state: MaxGossipState = { value, logLength: records.length };
-    return { state, effects: [{ type: 'observe', observation: { type: 'recovered', value, badRecords } }, tick(env)] };
+    const covers: Eff[] = [];
+    if (badRecords > 0) covers.push({ type: 'cover', event: 'maxgossip/recovery-skipped-bad-record' });
+    if (value > 0) covers.push({ type: 'cover', event: 'maxgossip/recovered-value' });
+    return { state, effects: [...covers, { type: 'observe', observation: { type: 'recovered', value, badRecords } }, tick(env)] };
   };
 
   return {
@@ -111,7 +115,7 @@ export function maxGossip(config: MaxGossipConfig): Protocol<MaxGossipState, Max
         }
         case 'message':
           if (input.message.value <= state.value) return { state, effects: [] };
-          return { state, effects: adopt(state, input.message.value) };
+          return { state, effects: [{ type: 'cover', event: 'maxgossip/adopted-larger' }, ...adopt(state, input.message.value)] };
         case 'command':
           return { state, effects: [] };
         default:

@@ -57,6 +57,11 @@ interface Step extends Setup {
 
 const isDead = (s: GatewayState, node: NodeId) => s.dead[node] === true;
 
+/** Counts a rare branch taken (a coverage event, outside the trace). */
+const cover = (c: Step, event: string): void => {
+  c.fx.push({ type: 'cover', event: `stemedb/gateway-${event}` });
+};
+
 function pullMeta(c: Step): void {
   const live = c.config.nodes.filter((n) => !isDead(c.s, n));
   if (live.length > 0) c.fx.push({ type: 'send', to: live[c.env.rng.int(live.length)]!, message: { type: 'metaPull' } });
@@ -107,12 +112,15 @@ function attempt(c: Step, op: GatewayOp): void {
   const s = c.s;
   op.awaiting = null;
   if (op.attempt >= c.config.maxAttempts) {
+    cover(c, 'gave-up');
     finish(c, op, { type: 'failed', op: op.op, subject: op.subject, maybeApplied: op.maybeApplied, attempts: op.attempt });
     return;
   }
   op.attempt++;
   const d = route(s.cache, op.shard, op.subject);
   if (d === null || (c.invalidates && isDead(s, d.owner!))) {
+    // No range cached for the subject (its owner's were invalidated), or its owner is dead: re-route later.
+    cover(c, d === null ? 'no-route' : 'avoided-dead-owner');
     pullMeta(c);
     c.fx.push({ type: 'setTimer', timer: opTimer(op.commandId), afterMs: BACKOFF_MS });
     return;
@@ -135,6 +143,7 @@ function onCommand(c: Step, commandId: number, command: GatewayCommand): void {
     case 'put':
     case 'delete':
       if (busy(s, command.subject) || s.waiting.some((w) => w.command.subject === command.subject)) {
+        cover(c, 'queued-behind-subject');
         s.waiting.push({ commandId, command });
       } else begin(c, commandId, command);
       return;
@@ -147,6 +156,7 @@ function onCommand(c: Step, commandId: number, command: GatewayCommand): void {
 function onTimer(c: Step, timer: GatewayTimer): void {
   const op = c.s.ops[timer.slice(OP_TIMER.length)];
   if (op === undefined) return;
+  if (op.awaiting !== null) cover(c, 'timeout-retry');
   if (op.awaiting !== null && op.op !== 'get') op.maybeApplied = true; // a write went unanswered
   attempt(c, op);
 }
@@ -166,7 +176,9 @@ function withSwim(c: Step, input: Input<Uint8Array, SwimCommand, SwimTimer>): vo
       .sort()
       .filter((id) => s.cache[id]!.owner === e.peer);
     for (const id of ids) delete s.cache[id];
-    if (ids.length > 0) c.fx.push({ type: 'observe', observation: { type: 'invalidated', node: e.peer, ids } });
+    if (ids.length === 0) continue;
+    cover(c, 'invalidated-dead-owner');
+    c.fx.push({ type: 'observe', observation: { type: 'invalidated', node: e.peer, ids } });
   }
 }
 
@@ -178,7 +190,7 @@ function onMessage(c: Step, m: StemeMessage): void {
       return;
     case 'served': {
       const op = s.ops[String(m.reqId)];
-      if (op === undefined || op.attempt !== m.attempt || op.awaiting === null) return; // a late answer to an earlier attempt
+      if (op === undefined || op.attempt !== m.attempt || op.awaiting === null) return cover(c, 'late-answer-ignored'); // a late answer to an earlier attempt
       finish(c, op, { type: 'ok', op: op.op, subject: op.subject, value: m.value, attempts: op.attempt });
       return;
     }
@@ -186,6 +198,7 @@ function onMessage(c: Step, m: StemeMessage): void {
       mergeMeta(s.cache, m.descs, c.byTimestamp);
       const op = s.ops[String(m.reqId)];
       if (op === undefined || op.attempt !== m.attempt || op.awaiting === null) return;
+      cover(c, `refused-${m.reason}`);
       if (m.reason === 'moving') {
         op.awaiting = null;
         c.fx.push({ type: 'setTimer', timer: opTimer(op.commandId), afterMs: BACKOFF_MS });

@@ -58,6 +58,7 @@ import {
   persistNode,
   send,
   withSwim,
+  cover,
   type Msg,
   type NodeSetup,
   type NodeTimer,
@@ -93,6 +94,7 @@ function onStart(c: Step, durable: DurableState): void {
       s.highWater[d.id] = d.version;
     }
   } else {
+    cover(c, 'recovered-from-disk');
     const saved = JSON.parse(record) as Pick<StemeNodeState, 'owned' | 'highWater' | 'nextRangeSeq' | 'tombstones'>;
     s.owned = saved.owned;
     s.highWater = saved.highWater;
@@ -139,7 +141,10 @@ function onTick(c: Step): void {
   if (s.tick % SLOW_TICKS === 0) {
     for (const id of Object.keys(s.owned).sort()) {
       const r = s.owned[id]!;
-      if (r.moving !== null && !r.handedOff) send(c, r.moving.owner!, { type: 'transfer', desc: r.moving, data: r.data });
+      if (r.moving === null || r.handedOff) continue;
+      // A handoff not yet acknowledged (lost, or the receiver was down): the transfer goes again.
+      cover(c, 'handoff-resent');
+      send(c, r.moving.owner!, { type: 'transfer', desc: r.moving, data: r.data });
     }
     maintain(c);
   }
@@ -189,9 +194,11 @@ function onCommand(c: Step, commandId: number, command: NodeCommand): void {
         .sort()
         .find((k) => s.owned[k]!.moving === null && !s.owned[k]!.handedOff);
       if (id === undefined || command.to === s.self || !c.config.nodes.includes(command.to)) {
+        cover(c, 'shed-declined');
         c.fx.push({ type: 'reply', commandId, reply: { type: 'shed', rangeId: null } });
         return;
       }
+      cover(c, 'operator-handoff');
       startHandoff(c, id, command.to);
       persistNode(c);
       announceHandoff(c, id);

@@ -60,6 +60,11 @@ export function observe(c: Step, o: StemeObservation): void {
   c.fx.push({ type: 'observe', observation: o });
 }
 
+/** Counts a rare branch taken (a coverage event, outside the trace). */
+export function cover(c: Step, event: string): void {
+  c.fx.push({ type: 'cover', event: `stemedb/${event}` });
+}
+
 export function send(c: Step, to: NodeId, message: StemeMessage): void {
   c.fx.push({ type: 'send', to, message });
 }

@@ -8,7 +8,7 @@
 import type { NodeId } from '../../contract/protocol.ts';
 import { metaList, type RangeDesc } from '../descriptor.ts';
 import type { OwnedRange, RangeData } from '../types.ts';
-import { injectOwned, isDead, isStable, markDirty, observe, persistNode, raiseHighWater, rangeSize, type Step } from './context.ts';
+import { cover, injectOwned, isDead, isStable, markDirty, observe, persistNode, raiseHighWater, rangeSize, type Step } from './context.ts';
 import { announceHandoff, startHandoff } from './ranges.ts';
 
 export function maintain(c: Step): void {
@@ -35,6 +35,7 @@ export function maintain(c: Step): void {
     raiseHighWater(s, id, left.version);
     raiseHighWater(s, rightId, right.version);
     installed.push(left, right);
+    cover(c, 'range-split');
   }
   // Merges: adjacent stable ranges of one shard, left to right, a range in one merge at most.
   const byShard = new Map<number, OwnedRange[]>();
@@ -63,6 +64,7 @@ export function maintain(c: Step): void {
       s.tombstones[tombstone.id] = tombstone;
       installed.push(merged);
       retired.push(tombstone);
+      cover(c, 'range-merged');
       k++;
     }
   }
@@ -77,7 +79,10 @@ export function maintain(c: Step): void {
     handoff = { id, to: left.owner! };
     break;
   }
-  if (handoff !== null) startHandoff(c, handoff.id, handoff.to);
+  if (handoff !== null) {
+    cover(c, 'colocation-handoff');
+    startHandoff(c, handoff.id, handoff.to);
+  }
   if (installed.length === 0 && retired.length === 0 && handoff === null) return;
   persistNode(c);
   for (const d of installed) {

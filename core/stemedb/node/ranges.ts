@@ -8,7 +8,7 @@ import { assert, assertNever } from '../../contract/assert.ts';
 import type { NodeId } from '../../contract/protocol.ts';
 import { coveringDescs, covers, mergeMeta, replicasFor, shardOf, type RangeDesc } from '../descriptor.ts';
 import type { RangeData, RefusalReason, StemeMessage } from '../types.ts';
-import { injectOwned, isDead, isStable, markDirty, observe, persistCopies, persistNode, raiseHighWater, send, serving, type Step } from './context.ts';
+import { cover, injectOwned, isDead, isStable, markDirty, observe, persistCopies, persistNode, raiseHighWater, send, serving, type Step } from './context.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Ownership transitions
@@ -33,6 +33,7 @@ function finishHandoff(c: Step, id: string, version: number): void {
   const r = s.owned[id];
   assert(r !== undefined && r.moving !== null && r.moving.version === version && !r.handedOff, `stemedb ${s.self}: finishes a handoff of ${id}@${version} not in progress`);
   const to = r.moving.owner!;
+  cover(c, 'handoff-finished');
   if (c.config.bug === 'serve-after-handoff') r.handedOff = true; // keeps the range, and serves it
   else delete s.owned[id];
   persistNode(c);
@@ -44,6 +45,7 @@ function install(c: Step, from: NodeId, d: RangeDesc, data: RangeData): void {
   const s = c.s;
   assert(d.owner === s.self, `stemedb ${s.self}: installs ${d.id}@${d.version} owned by ${d.owner}`);
   const desc: RangeDesc = { ...d, timestampMs: c.env.nowMs };
+  cover(c, 'transfer-installed');
   s.owned[d.id] = { desc, data: { ...data }, moving: null, handedOff: false };
   raiseHighWater(s, d.id, d.version);
   persistNode(c);
@@ -65,6 +67,7 @@ export function onRequest(c: Step, from: NodeId, m: Extract<StemeMessage, { type
   else if (r.desc.version !== m.version || !covers(r.desc, shard, m.subject)) reason = 'stale-version';
   else if (!serving(c, r)) reason = 'moving';
   if (reason !== null) {
+    cover(c, `refused-${reason}`);
     injectOwned(s);
     const descs = coveringDescs(s.meta, shard, m.subject);
     const named = s.meta[m.rangeId];
@@ -84,7 +87,10 @@ export function onRequest(c: Step, from: NodeId, m: Extract<StemeMessage, { type
       // One gateway's writes apply in the order it issued them: a duplicate or a late retry is answered, not re-applied.
       const fresh = held === undefined || held.gateway !== from || m.reqId > held.seq;
       value = m.op === 'put' ? m.value : null;
-      if (!fresh) break;
+      if (!fresh) {
+        cover(c, 'write-duplicate-answered');
+        break;
+      }
       range.data[m.subject] = { value, sizeBytes: m.op === 'put' ? m.sizeBytes : 0, gateway: from, seq: m.reqId };
       persistNode(c);
       markDirty(c, m.rangeId);
@@ -102,6 +108,8 @@ export function onTransfer(c: Step, from: NodeId, m: Extract<StemeMessage, { typ
   const d = m.desc;
   if (d.owner !== s.self) return; // not for us: ignore
   if ((s.highWater[d.id] ?? 0) >= d.version) {
+    // A retransmitted transfer of a version already installed: acknowledged again, not re-installed.
+    cover(c, 'transfer-duplicate-acked');
     const held = s.owned[d.id];
     send(c, from, { type: 'transferAck', id: d.id, version: d.version, desc: held !== undefined && held.desc.version === d.version ? held.desc : null });
     return;
@@ -116,6 +124,7 @@ export function onTransferAck(c: Step, m: Extract<StemeMessage, { type: 'transfe
   const before = s.highWater[m.id] ?? 0;
   raiseHighWater(s, m.id, m.version);
   if (r === undefined || r.moving === null || r.moving.version !== m.version || r.handedOff) {
+    cover(c, 'transfer-ack-stale');
     if ((s.highWater[m.id] ?? 0) !== before) persistNode(c);
     return;
   }
