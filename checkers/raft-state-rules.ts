@@ -16,12 +16,15 @@
  *                         server acts in it, so a restart never brings a server back in an earlier term
  *   read-confirmed-after-arrival  thesis §6.4 ReadIndex step 3: a leader answers a read only after
  *                         a majority of its voters heard from it, in its term, after the read arrived
+ *   transfer-abandoned-in-time  thesis §3.10: a leader that has not handed over its leadership
+ *                         within the transfer's timeout abandons it and takes requests again
  *
  * Each has `clone()` for the explorer.
  */
 import type { NodeId } from '../core/contract/protocol.ts';
 import type { InvariantChecker, NodeView } from '../sim/scenario.ts';
 import { entryAt, lastIndex } from '../core/raft/log.ts';
+import { RAFT_DEFAULTS } from '../core/raft/options.ts';
 import type { RaftObservation, RaftState } from '../core/raft/types.ts';
 
 type ServerState = RaftState<unknown, unknown, unknown>;
@@ -285,7 +288,63 @@ function readConfirmedFrom(reads: Map<NodeId, ReadsSeen>, contact: Contacts, fol
   };
 }
 
+/** Per leader: which transfer (term and operator command), how long it ran while the leader could act, and when last looked at. */
+interface TransferSeen {
+  readonly key: string;
+  runningMs: number;
+  lastMs: number;
+  wasUp: boolean;
+}
+
+/**
+ * A transfer lasts no longer than its timeout while its leader is up and not paused (a paused
+ * leader's timers wait, as a real process's do). `boundMs`: the default timeout (300 ms) with room
+ * for the heartbeat tick that enforces it, a clock skew both ways and drift.
+ */
+export function transferAbandonedInTime(boundMs = 2 * RAFT_DEFAULTS.transferTimeoutMs + 200): InvariantChecker {
+  return transferAbandonedFrom(boundMs, new Map());
+}
+
+function transferAbandonedFrom(boundMs: number, seen: Map<NodeId, TransferSeen>): InvariantChecker {
+  return {
+    name: 'transfer-abandoned-in-time',
+    kind: 'safety',
+    afterEvent(world) {
+      for (const n of world.nodes) {
+        const s = serverState(n);
+        const t = s?.leader?.transfer ?? null;
+        if (s === null || t === null) {
+          seen.delete(n.id);
+          continue;
+        }
+        const key = `${s.currentTerm}/${t.commandId}/${t.target}`;
+        const mine = seen.get(n.id);
+        if (mine === undefined || mine.key !== key) {
+          seen.set(n.id, { key, runningMs: 0, lastMs: world.nowMs, wasUp: n.status === 'up' });
+          continue;
+        }
+        if (mine.wasUp) mine.runningMs += world.nowMs - mine.lastMs;
+        mine.lastMs = world.nowMs;
+        mine.wasUp = n.status === 'up';
+        if (mine.runningMs > boundMs) return `leader ${n.id} of term ${s.currentTerm} has been transferring its leadership to ${t.target} for ${Math.round(mine.runningMs)} ms${t.timeoutNowSent ? ' (TimeoutNow sent)' : ''}, refusing requests; a transfer is abandoned after its timeout`;
+      }
+    },
+    clone() {
+      return transferAbandonedFrom(boundMs, new Map([...seen].map(([id, t]) => [id, { ...t }])));
+    },
+  };
+}
+
 /** Every checker of this file. */
 export function raftStateRuleCheckers(): InvariantChecker[] {
-  return [logTermsOrdered(), snapshotIsCommitted(), configIsLatest(), configChangeAfterOwnCommit(), removedLeaderStepsDown(), termDurable(), readConfirmedAfterArrival()];
+  return [
+    logTermsOrdered(),
+    snapshotIsCommitted(),
+    configIsLatest(),
+    configChangeAfterOwnCommit(),
+    removedLeaderStepsDown(),
+    termDurable(),
+    readConfirmedAfterArrival(),
+    transferAbandonedInTime(),
+  ];
 }
