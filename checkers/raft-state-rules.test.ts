@@ -160,6 +160,24 @@ describe('raft state rule checkers fire', () => {
     expect(c.afterEvent!(world(d, 300, [f1, f2]))).toBeUndefined();
   });
 
+  it('read-confirmed-after-arrival: so does one just restarted, that knew no leader yet', () => {
+    const d = healthy();
+    const leader = leaderOf(d);
+    const l = d.state(leader).leader!;
+    const [f1, f2] = d.ids().filter((id) => id !== leader) as [NodeId, NodeId];
+    const restarted = d.state(f1);
+    restarted.leaderId = null;
+    restarted.lastLeaderContactMs = null;
+    d.state(f2).lastLeaderContactMs = null; // and f2 never hears: the majority hangs on f1
+    const c = readConfirmedAfterArrival();
+    c.afterEvent!(world(d, 100));
+    l.readSeq += 1;
+    l.pendingReads.push({ node: 'c1', opId: 1, query: { op: 'get', key: 'k' }, readIndex: 0, readSeq: l.readSeq });
+    c.afterEvent!(world(d, 200));
+    l.pendingReads.length = 0;
+    expect(c.afterEvent!(world(d, 300, [f1]))).toBeUndefined();
+  });
+
   it('transfer-abandoned-in-time: a leader still transferring long after the timeout, not counting a pause', () => {
     const d = healthy();
     const leader = leaderOf(d);

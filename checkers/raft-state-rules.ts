@@ -226,9 +226,12 @@ export function readConfirmedAfterArrival(): InvariantChecker {
  * Per server and term: the leader it heard from, when (simulated time: a server's own clock may be
  * skewed) and that server's own reading of the time then (a change of it is a new contact).
  */
-type Contacts = Map<NodeId, Map<number, { readonly leader: NodeId; readonly atMs: number; readonly localMs: number }>>;
+type Contacts = Map<NodeId, Map<number, { readonly leader: NodeId | null; readonly atMs: number; readonly localMs: number }>>;
 
-function readConfirmedFrom(reads: Map<NodeId, ReadsSeen>, contact: Contacts, followed: Map<NodeId, { readonly term: number; readonly leader: NodeId }>): InvariantChecker {
+/** Per server up after the last event: its term and the leader it followed (null: none yet). */
+type LastSeen = Map<NodeId, { readonly term: number; readonly leader: NodeId | null }>;
+
+function readConfirmedFrom(reads: Map<NodeId, ReadsSeen>, contact: Contacts, followed: LastSeen): InvariantChecker {
   return {
     name: 'read-confirmed-after-arrival',
     kind: 'safety',
@@ -238,18 +241,19 @@ function readConfirmedFrom(reads: Map<NodeId, ReadsSeen>, contact: Contacts, fol
         const s = serverState(n);
         let mine = contact.get(n.id);
         if (s === null) {
-          // Down now: a crash inside this event's step may have come after it heard from its leader
-          // and answered (the answer still goes out), so it counts as heard from now.
-          const following = followed.get(n.id);
-          if (following !== undefined && mine !== undefined) mine.set(following.term, { leader: following.leader, atMs: world.nowMs, localMs: NaN });
+          // Down now: a crash inside this event's step may have come after it heard from the leader
+          // of its term and answered (the answer still goes out), so it counts as heard from now,
+          // by its leader if it knew one, else by whoever leads that term (at most one does).
+          const last = followed.get(n.id);
+          if (last !== undefined) {
+            if (mine === undefined) contact.set(n.id, (mine = new Map()));
+            mine.set(last.term, { leader: last.leader, atMs: world.nowMs, localMs: NaN });
+          }
           followed.delete(n.id);
           continue;
         }
-        if (s.lastLeaderContactMs === null || s.leaderId === null || s.leaderId === n.id) {
-          followed.delete(n.id);
-          continue;
-        }
-        followed.set(n.id, { term: s.currentTerm, leader: s.leaderId });
+        followed.set(n.id, { term: s.currentTerm, leader: s.leaderId === n.id ? null : s.leaderId });
+        if (s.lastLeaderContactMs === null || s.leaderId === null || s.leaderId === n.id) continue;
         if (mine === undefined) contact.set(n.id, (mine = new Map()));
         const had = mine.get(s.currentTerm);
         if (had === undefined || had.localMs !== s.lastLeaderContactMs) mine.set(s.currentTerm, { leader: s.leaderId, atMs: world.nowMs, localMs: s.lastLeaderContactMs });
@@ -270,7 +274,7 @@ function readConfirmedFrom(reads: Map<NodeId, ReadsSeen>, contact: Contacts, fol
         if (answered <= 0) continue;
         const voters = s.membership.voters;
         for (const arrived of seen.arrivedMs.slice(0, answered)) {
-          const heard = voters.filter((v) => v === n.id || ((c) => c !== undefined && c.leader === n.id && c.atMs >= arrived)(contact.get(v)?.get(s.currentTerm)));
+          const heard = voters.filter((v) => v === n.id || ((c) => c !== undefined && (c.leader === n.id || c.leader === null) && c.atMs >= arrived)(contact.get(v)?.get(s.currentTerm)));
           if (heard.length < majorityOf(voters)) {
             return `leader ${n.id} of term ${s.currentTerm} answered a read that arrived at ${arrived} ms when only ${heard.join(', ')} of ${voters.join(', ')} had heard from it since`;
           }
