@@ -17,6 +17,7 @@ import type { NodeId } from '../core/contract/protocol.ts';
 import type { InvariantChecker, NodeView, WorldView } from '../sim/scenario.ts';
 import { entryAt, lastIndex } from '../core/raft/log.ts';
 import type { RaftObservation, RaftState } from '../core/raft/types.ts';
+import { raftStateRuleCheckers } from './raft-state-rules.ts';
 
 type ServerState = RaftState<unknown, unknown, unknown>;
 
@@ -138,7 +139,7 @@ export function commitAndApplyBounds(): InvariantChecker {
   return check;
 }
 
-/** Every rule checker. */
+/** Every rule checker, with those of raft-state-rules.ts. */
 export function raftRuleCheckers(): InvariantChecker[] {
-  return [electedByMajority(), commitOnMajority(), commitAndApplyBounds()];
+  return [electedByMajority(), commitOnMajority(), commitAndApplyBounds(), ...raftStateRuleCheckers()];
 }

@@ -173,7 +173,10 @@ function rejectStale<SM, Cmd, Query, Result>(c: Step<SM, Cmd, Query, Result>, fr
         rejectedIndex: m.type === 'appendEntries' ? m.prevLogIndex : 0,
         hintIndex: 0,
         hintTerm: 0,
-        readSeq: m.readSeq,
+        // Thesis §6.4 step 3: a read round is confirmed by answers to that round's heartbeats in the
+        // leader's term. This refusal carries our newer term, and its sender may lead that term too
+        // (re-elected), where the old round's number means another round: it confirms none.
+        readSeq: 0,
       });
       return;
     case 'requestVote':
