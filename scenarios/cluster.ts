@@ -43,6 +43,7 @@ import {
 import { ELECTION_DEFAULTS } from '../core/failover/election.ts';
 import { clusterCheckers } from '../checkers/cluster.ts';
 import { clusterRuleCheckers, failoverHappened } from '../checkers/cluster-rules.ts';
+import { migrationRuleCheckers } from '../checkers/migration-rules.ts';
 
 export interface ShardLayout {
   readonly id: ShardId;
@@ -243,7 +244,8 @@ export function buildClusterWorld(config: RunConfig): World {
     commands,
     checkers: [
       ...clusterCheckers({ sync: o.syncReplication, bugs, operator: o.operator }),
-      ...clusterRuleCheckers(ELECTION_DEFAULTS),
+      ...clusterRuleCheckers(ELECTION_DEFAULTS, o.syncReplication),
+      ...migrationRuleCheckers(),
       ...(o.expectFailover === true ? [failoverHappened()] : []),
     ],
   };
