@@ -51,12 +51,13 @@ export function electionDelayByRank(election: ElectionOptions): InvariantChecker
         const min = election.baseDelayMs + ahead.length * election.rankDelayMs;
         const max = min + election.jitterMs;
         if (delayMs < min || delayMs > max) return `${node} scheduled its election ${delayMs} ms out; with rank ${ahead.length} that is ${min}..${max} ms`;
-        scheduled.set(node, { atMs: world.nowMs, delayMs });
+        // On the replica's own clock, as it schedules: a clock stepped forward or running fast does not start it early.
+        scheduled.set(node, { atMs: s.localNowMs, delayMs });
       } else if (o.event === 'started' && o.mode === 'auto') {
         const at = scheduled.get(node);
         scheduled.delete(node);
-        // Its own clock runs within 200 ppm of ours: a millisecond is slack enough.
-        if (at !== undefined && world.nowMs < at.atMs + at.delayMs - 1) return `${node} started its election ${Math.round(world.nowMs - at.atMs)} ms after scheduling it ${at.delayMs} ms out`;
+        const s = nodeState(world.node(node));
+        if (at !== undefined && s !== null && s.localNowMs < at.atMs + at.delayMs) return `${node} started its election ${Math.round(s.localNowMs - at.atMs)} ms (its clock) after scheduling it ${at.delayMs} ms out`;
       }
     },
   };

@@ -484,11 +484,48 @@ export const clusterPartitionScenario = scenario(
     const majority = options.nodes.filter((n) => !minority.includes(n));
     const at = 2500 + rng.int(2000);
     const outMs = 5000 + rng.int(2000);
-    const script = `partition ${minority.join(',')} | ${majority.join(',')} at ${at}ms until ${at + outMs}ms`;
-    return scriptedConfig('cluster-partition', seed, bug, { ...options, script, expectFailover: outMs >= failoverOwedAfterMs(options) }, parseFaultScript(script));
+    const story = drawPartitionStory(rng, options, minority, at);
+    const script = [`partition ${minority.join(',')} | ${majority.join(',')} at ${at}ms until ${at + outMs}ms`, ...story.lines].join('; ');
+    // An operator may also force the issue: CLUSTER FAILOVER TAKEOVER on a replica of the cut-off shard, no election.
+    const failovers: FailoverStep[] = rng.next() < 0.5 ? [{ atMs: at + 300 + rng.int(1500), shard: shard.id, mode: 'takeover', race: false }] : [];
+    const tuned = { ...options, timing: story.timing, failovers };
+    const expectFailover = outMs >= failoverOwedAfterMs(tuned) + story.delaysFailoverMs;
+    return { ...scriptedConfig('cluster-partition', seed, bug, { ...tuned, script, expectFailover }, parseFaultScript(script)), clock: PARTITION_CLOCK };
   },
-  ['partition'],
+  ['partition', 'crash', 'clock'],
 );
+
+/**
+ * The partition scenario's clocks may step by up to 100 ms: the lease margin (250 ms) still covers
+ * two such steps in opposite directions plus drift over the longest lease (lease.ts marginMs).
+ */
+const PARTITION_CLOCK = { maxSkewMs: 100, maxDriftPpm: 200 };
+
+/**
+ * Swarm testing of what happens around the cut (each drawn per seed): the cut-off primary's clock
+ * steps back and the majority's config voters' step forward (a lease counted without its margin
+ * would then outlast the voters' promises in real time); the majority's config voters blip (crash
+ * and restart at once: they forgot their promises, lease.ts); and a long lease with a fast failure
+ * detector, so the failover is decided while the old primary's lease still runs.
+ */
+function drawPartitionStory(rng: Rng, o: ClusterScenarioOptions, minority: readonly NodeId[], at: number): { lines: string[]; timing: ClusterTiming; delaysFailoverMs: number } {
+  const voters = o.configVoters.filter((v) => !minority.includes(v));
+  const lines: string[] = [];
+  const t = o.timing ?? CLASSIC_TIMING;
+  const timing = rng.next() < 0.5 ? { ...t, leaseMs: 3000, swimPeriodMs: 150, suspicionMult: 3 } : t;
+  if (rng.next() < 0.5) {
+    lines.push(...minority.map((n) => `clock ${n} at ${at}ms skew -100ms`), ...voters.map((v) => `clock ${v} at ${at}ms skew 100ms`));
+  }
+  let delaysFailoverMs = 0;
+  if (rng.next() < 0.5) {
+    const crashAt = at + 100 + rng.int(400);
+    const downMs = 100 + rng.int(300);
+    for (const v of voters) lines.push(`crash ${v} at ${crashAt}ms`, `restart ${v} at ${crashAt + downMs}ms`);
+    // Restarted voters grant no vote for a lease's length (lease.ts): the failover owed comes that much later.
+    delaysFailoverMs = crashAt + downMs - at + timing.leaseMs;
+  }
+  return { lines, timing, delaysFailoverMs };
+}
 
 export const clusterScenarios: readonly Scenario[] = [
   clusterScenario,
