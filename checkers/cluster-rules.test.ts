@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeView, WorldView } from '../sim/scenario.ts';
 import { ELECTION_DEFAULTS } from '../core/failover/election.ts';
-import { configNeverBackwards, electionDelayByRank, failoverHappened, promotionValid, votesDurable, waitCountsAcks } from './cluster-rules.ts';
+import { configNeverBackwards, electionDelayByRank, failoverHappened, promotionValid, renewalsBlockedByManualOnly, votesDurable, waitCountsAcks } from './cluster-rules.ts';
 
 // The few fields of a cluster node's state the rule checkers read; the rest is left out.
 interface FakeNode {
@@ -56,7 +56,7 @@ describe('election-delay-by-rank', () => {
   it('fires on an election started before its delay ran out', () => {
     const c = electionDelayByRank(ELECTION_DEFAULTS);
     c.onObservation!('r1', scheduled(1, 1800), world(0, [r1]));
-    expect(c.onObservation!('r1', started, world(900, [r1]))).toMatch(/started its election 900 ms \(its clock\) after scheduling it 1800 ms out/);
+    expect(c.onObservation!('r1', started, world(900, [r1]))).toMatch(/started its election 900 ms after scheduling it 1800 ms out/);
   });
 });
 
@@ -138,5 +138,28 @@ describe('wait-counts-acks', () => {
 
   it('is off under asynchronous replication', () => {
     expect(waitCountsAcks(false).afterEvent!(primary([3], {}))).toBeUndefined();
+  });
+});
+
+describe('renewals-blocked-by-manual-only', () => {
+  // A voter v whose grantor blocks p's renewals of s1 until `untilMs` (none: no block).
+  const voter = (nowMs: number, untilMs?: number) => {
+    const w = world(nowMs, [{ id: 'v' }]);
+    (w.nodes[0]!.state as Record<string, unknown>).grantor = { promises: {}, blocked: untilMs === undefined ? {} : { s1: { node: 'p', untilMs } }, quietUntilMs: 0 };
+    return w;
+  };
+  const startedAs = (mode: string) => ({ type: 'election', event: 'started', shard: 's1', mode });
+
+  it('stays quiet on a block that follows a manual failover of the shard', () => {
+    const c = renewalsBlockedByManualOnly(ELECTION_DEFAULTS);
+    expect(c.afterEvent!(voter(0))).toBeUndefined();
+    c.onObservation!('r1', startedAs('force'), voter(100));
+    expect(c.afterEvent!(voter(105, 3105))).toBeUndefined();
+  });
+
+  it('fires on a block that only an automatic election can have caused', () => {
+    const c = renewalsBlockedByManualOnly(ELECTION_DEFAULTS);
+    c.onObservation!('r1', startedAs('auto'), voter(100));
+    expect(c.afterEvent!(voter(105, 3105))).toMatch(/v stopped renewing p's lease of s1, but no manual failover/);
   });
 });

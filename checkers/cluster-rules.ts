@@ -13,6 +13,11 @@
  *                           before it (the one the failover was decided against), with an epoch
  *                           above every epoch handed out before (config.ts promote; Redis
  *                           failover_auth_epoch = ++currentEpoch)
+ *   renewals-blocked-by-manual-only
+ *                           a voter stops renewing a primary's lease only for a manual failover
+ *                           (CLUSTER FAILOVER, default or FORCE) of that shard begun just before:
+ *                           an automatic one must not, or a false suspicion costs a healthy primary
+ *                           its lease (election.ts blocksRenewals)
  *   wait-counts-acks        under synchronous replication a primary acknowledges a write at offset
  *                           x only once every replica of its shard acknowledged x or beyond in its
  *                           stream (WAIT; Redis replicationCountAcksByOffset)
@@ -51,13 +56,12 @@ export function electionDelayByRank(election: ElectionOptions): InvariantChecker
         const min = election.baseDelayMs + ahead.length * election.rankDelayMs;
         const max = min + election.jitterMs;
         if (delayMs < min || delayMs > max) return `${node} scheduled its election ${delayMs} ms out; with rank ${ahead.length} that is ${min}..${max} ms`;
-        // On the replica's own clock, as it schedules: a clock stepped forward or running fast does not start it early.
-        scheduled.set(node, { atMs: s.localNowMs, delayMs });
+        scheduled.set(node, { atMs: world.nowMs, delayMs });
       } else if (o.event === 'started' && o.mode === 'auto') {
         const at = scheduled.get(node);
         scheduled.delete(node);
-        const s = nodeState(world.node(node));
-        if (at !== undefined && s !== null && s.localNowMs < at.atMs + at.delayMs) return `${node} started its election ${Math.round(s.localNowMs - at.atMs)} ms (its clock) after scheduling it ${at.delayMs} ms out`;
+        // Its own clock runs within 200 ppm of ours: a millisecond is slack enough.
+        if (at !== undefined && world.nowMs < at.atMs + at.delayMs - 1) return `${node} started its election ${Math.round(world.nowMs - at.atMs)} ms after scheduling it ${at.delayMs} ms out`;
       }
     },
   };
@@ -149,6 +153,39 @@ export function promotionValid(): InvariantChecker {
   };
 }
 
+/**
+ * Each new block a voter records (grantor.blocked) against the manual elections of that shard
+ * begun within the block's length before it (a vote request is answered as it arrives).
+ */
+export function renewalsBlockedByManualOnly(election: ElectionOptions): InvariantChecker {
+  const manualAtMs = new Map<string, number>();
+  const seen = new Map<string, number>();
+  return {
+    name: 'renewals-blocked-by-manual-only',
+    kind: 'safety',
+    onObservation(_node, observation, world) {
+      const o = obs(observation);
+      if (o?.type === 'election' && o.event === 'started' && o.mode !== 'auto') manualAtMs.set(o.shard as string, world.nowMs);
+    },
+    afterEvent(world) {
+      for (const n of world.nodes) {
+        const g = nodeState(n)?.grantor;
+        if (g === null || g === undefined) continue;
+        for (const shard of Object.keys(g.blocked)) {
+          const key = `${n.id}/${shard}`;
+          const until = g.blocked[shard]!.untilMs;
+          if (seen.get(key) === until) continue;
+          seen.set(key, until);
+          const manual = manualAtMs.get(shard);
+          if (manual === undefined || world.nowMs - manual > election.blockRenewalsMs) {
+            return `${n.id} stopped renewing ${g.blocked[shard]!.node}'s lease of ${shard}, but no manual failover of ${shard} began in the ${election.blockRenewalsMs} ms before (an automatic election must not block renewals)`;
+          }
+        }
+      }
+    },
+  };
+}
+
 /** Per node and stream, the client acknowledgements it has noted (`repl.clientAcked`), checked against its replicas' acknowledgements as they are noted. */
 export function waitCountsAcks(sync: boolean): InvariantChecker {
   const seen = new Map<NodeId, { incarnation: number; replId: string; count: number }>();
@@ -177,5 +214,5 @@ export function waitCountsAcks(sync: boolean): InvariantChecker {
 }
 
 export function clusterRuleCheckers(election: ElectionOptions, sync = false): InvariantChecker[] {
-  return [electionDelayByRank(election), votesDurable(), configNeverBackwards(), promotionValid(), waitCountsAcks(sync)];
+  return [electionDelayByRank(election), votesDurable(), configNeverBackwards(), promotionValid(), renewalsBlockedByManualOnly(election), waitCountsAcks(sync)];
 }
