@@ -6,9 +6,6 @@
  *                        is min(the leader's HW, its own LEO))
  *   isr-holds-hw         every member of a leader's ISR holds the leader's records below the HW,
  *                        at every moment, also right after the ISR grew
- *   isr-holds-committed  every member of a leader's ISR (and of an ISR it asks for) holds every
- *                        record committed so far, in any epoch: a new leader's HW may lag what its
- *                        predecessor committed (KAFKA-7128), so the leader's own HW is not enough
  *   isr-shrinks-in-time  a follower out of date (behind the leader's LEO, not caught up within
  *                        replica.lag.time.max) is asked out of the ISR within a few of the
  *                        leader's ticks (when no ISR change is in flight and the leader runs)
@@ -95,7 +92,6 @@ export function isrRuleCheckers(options: IsrRuleOptions): InvariantChecker[] {
         }
       },
     },
-    isrHoldsCommitted(unclean.skip),
     {
       name: 'isr-shrinks-in-time',
       kind: 'safety',
@@ -124,43 +120,4 @@ export function isrRuleCheckers(options: IsrRuleOptions): InvariantChecker[] {
       },
     },
   ];
-}
-
-/**
- * The committed records of each partition: below the highest HW any leader reached (records below
- * a leader's HW are the leader's own). Each member of a leader's ISR, or of the ISR it asks the
- * controller for, is compared with them (from where it was last found to agree, in that epoch).
- */
-export function isrHoldsCommitted(skip: (partition: number) => boolean): InvariantChecker {
-  const committed = new Map<number, string[]>();
-  /** partition@epoch@member -> committed offsets below this found on the member already. */
-  const agreed = new Map<string, number>();
-  return {
-    name: 'isr-holds-committed',
-    kind: 'safety',
-    afterEvent(world) {
-      for (const n of world.nodes) {
-        const s = brokerState(n);
-        if (s === null) continue;
-        for (const r of s.replicas) {
-          if (r.role !== 'leader' || skip(r.partition)) continue;
-          const ids = committed.get(r.partition) ?? [];
-          committed.set(r.partition, ids);
-          for (let offset = ids.length; offset < r.hw; offset++) ids.push(r.log[offset]!.id);
-          const members = new Set([...r.isr, ...(r.pendingIsr?.isr ?? [])]);
-          for (const m of members) {
-            if (m === n.id) continue;
-            const key = `${r.partition}@${r.leaderEpoch}@${m}`;
-            const from = agreed.get(key) ?? 0;
-            for (let offset = from; offset < ids.length; offset++) {
-              const theirs = idAt(world, m, r.partition, offset);
-              if (theirs === null) break; // reassigned away: it no longer hosts the partition
-              if (theirs !== ids[offset]) return `partition ${r.partition} epoch ${r.leaderEpoch}: ${m} is in leader ${n.id}'s ISR${r.isr.includes(m) ? '' : ' as asked'} but has ${theirs ?? 'nothing'} at offset ${offset}, where ${ids[offset]} was committed (HW ${ids.length} reached)`;
-            }
-            agreed.set(key, Math.max(from, ids.length));
-          }
-        }
-      }
-    },
-  };
 }
