@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeView, WorldView } from '../sim/scenario.ts';
 import { ELECTION_DEFAULTS } from '../core/failover/election.ts';
-import { configNeverBackwards, electionDelayByRank, failoverHappened, votesDurable } from './cluster-rules.ts';
+import { configNeverBackwards, electionDelayByRank, failoverHappened, promotionValid, renewalsBlockedByManualOnly, votesDurable, waitCountsAcks } from './cluster-rules.ts';
 
 // The few fields of a cluster node's state the rule checkers read; the rest is left out.
 interface FakeNode {
@@ -22,6 +22,7 @@ function world(nowMs: number, nodes: FakeNode[]): WorldView {
     disk: {} as NodeView['disk'],
     state: {
       started: true,
+      localNowMs: nowMs,
       lastVoteEpoch: n.lastVoteEpoch ?? 0,
       repl: { offset: n.offset ?? 0, siblingOffsets: n.siblingOffsets ?? {} },
       config: { version: n.version ?? 1, shards: [{ id: 's1', primary: 'p', replicas: ['r1', 'r2', 'r3'] }] },
@@ -85,5 +86,80 @@ describe('failover-happened', () => {
     const one = failoverHappened();
     one.onObservation!('r1', { type: 'failover', event: 'promoted', from: 'p' }, world(0, []));
     expect(one.atEnd!(world(1, []))).toBeUndefined();
+  });
+});
+
+describe('promotion-valid', () => {
+  const shard = (primary: string, replicas: string[], epoch: number, promo: { from: string; to: string; epoch: number } | null) => ({
+    id: 's1', primary, replicas, slots: [], configEpoch: epoch,
+    lastPromotion: promo === null ? null : { ...promo, fromReplId: 'x', offset: 0, mode: 'auto' },
+  });
+  const committed = (version: number, currentEpoch: number, s: ReturnType<typeof shard>) => ({ type: 'config-committed', version, config: { version, currentEpoch, shards: [s], migrations: [], nextMigrationId: 1 } });
+
+  it('accepts a promotion of the current primary’s replica with a fresh epoch', () => {
+    const c = promotionValid();
+    expect(c.onObservation!('n1', committed(4, 5, shard('p', ['r1', 'r2'], 3, null)), world(0, []))).toBeUndefined();
+    expect(c.onObservation!('n1', committed(5, 6, shard('r1', ['p', 'r2'], 6, { from: 'p', to: 'r1', epoch: 6 })), world(1, []))).toBeUndefined();
+  });
+
+  it('fires on a promotion decided against a primary already replaced', () => {
+    const c = promotionValid();
+    c.onObservation!('n1', committed(5, 6, shard('r1', ['p', 'r2'], 6, { from: 'p', to: 'r1', epoch: 6 })), world(0, []));
+    expect(c.onObservation!('n1', committed(6, 7, shard('r2', ['p', 'r1'], 7, { from: 'p', to: 'r2', epoch: 7 })), world(1, []))).toMatch(/in place of p, but v5 makes r1 the primary/);
+  });
+
+  it('fires on a promotion whose epoch is not above every epoch handed out', () => {
+    const c = promotionValid();
+    c.onObservation!('n1', committed(4, 6, shard('p', ['r1'], 3, null)), world(0, []));
+    expect(c.onObservation!('n1', committed(5, 6, shard('r1', ['p'], 5, { from: 'p', to: 'r1', epoch: 5 })), world(1, []))).toMatch(/epoch 5, but v4 had handed out epochs up to 6/);
+  });
+});
+
+describe('wait-counts-acks', () => {
+  // A primary p of s1 with replicas r1..r3, its acknowledged client writes and its replicas' acks.
+  const primary = (clientAcked: number[], acks: Record<string, number>) => {
+    const w = world(0, [{ id: 'p' }]);
+    const st = w.nodes[0]!.state as { repl: Record<string, unknown> };
+    st.repl = { ...st.repl, replId: 'p@1', clientAcked, acks };
+    return w;
+  };
+
+  it('stays quiet while every replica acknowledged what the primary acknowledges', () => {
+    const c = waitCountsAcks(true);
+    expect(c.afterEvent!(primary([], {}))).toBeUndefined();
+    expect(c.afterEvent!(primary([3], { r1: 3, r2: 4, r3: 3 }))).toBeUndefined();
+  });
+
+  it('fires on a write acknowledged while a replica has acknowledged nothing in the stream', () => {
+    const c = waitCountsAcks(true);
+    c.afterEvent!(primary([], {}));
+    expect(c.afterEvent!(primary([3], { r1: 3, r2: 4 }))).toMatch(/offset 3 .* replica r3 has acknowledged nothing/);
+  });
+
+  it('is off under asynchronous replication', () => {
+    expect(waitCountsAcks(false).afterEvent!(primary([3], {}))).toBeUndefined();
+  });
+});
+
+describe('renewals-blocked-by-manual-only', () => {
+  // A voter v whose grantor blocks p's renewals of s1 until `untilMs` (none: no block).
+  const voter = (nowMs: number, untilMs?: number) => {
+    const w = world(nowMs, [{ id: 'v' }]);
+    (w.nodes[0]!.state as Record<string, unknown>).grantor = { promises: {}, blocked: untilMs === undefined ? {} : { s1: { node: 'p', untilMs } }, quietUntilMs: 0 };
+    return w;
+  };
+  const startedAs = (mode: string) => ({ type: 'election', event: 'started', shard: 's1', mode });
+
+  it('stays quiet on a block that follows a manual failover of the shard', () => {
+    const c = renewalsBlockedByManualOnly(ELECTION_DEFAULTS);
+    expect(c.afterEvent!(voter(0))).toBeUndefined();
+    c.onObservation!('r1', startedAs('force'), voter(100));
+    expect(c.afterEvent!(voter(105, 3105))).toBeUndefined();
+  });
+
+  it('fires on a block that only an automatic election can have caused', () => {
+    const c = renewalsBlockedByManualOnly(ELECTION_DEFAULTS);
+    c.onObservation!('r1', startedAs('auto'), voter(100));
+    expect(c.afterEvent!(voter(105, 3105))).toMatch(/v stopped renewing p's lease of s1, but no manual failover/);
   });
 });

@@ -9,11 +9,24 @@
  *                           voted in (lastVoteEpoch is persisted before the vote is answered)
  *   config-never-backwards  a node's configuration version never goes down while it runs
  *   failover-happened       (scenarios that exist for it) a replica was promoted by the end
+ *   promotion-valid         a committed promotion replaces the shard's primary of the configuration
+ *                           before it (the one the failover was decided against), with an epoch
+ *                           above every epoch handed out before (config.ts promote; Redis
+ *                           failover_auth_epoch = ++currentEpoch)
+ *   renewals-blocked-by-manual-only
+ *                           a voter stops renewing a primary's lease only for a manual failover
+ *                           (CLUSTER FAILOVER, default or FORCE) of that shard begun just before:
+ *                           an automatic one must not, or a false suspicion costs a healthy primary
+ *                           its lease (election.ts blocksRenewals)
+ *   wait-counts-acks        under synchronous replication a primary acknowledges a write at offset
+ *                           x only once every replica of its shard acknowledged x or beyond in its
+ *                           stream (WAIT; Redis replicationCountAcksByOffset)
  */
 import type { NodeId } from '../core/contract/protocol.ts';
 import type { InvariantChecker, NodeView } from '../sim/scenario.ts';
 import type { ElectionOptions } from '../core/failover/election.ts';
 import { shardOfNode } from '../core/cluster-config/config.ts';
+import type { ClusterConfig } from '../core/cluster-config/config.ts';
 import type { ClusterNodeState } from '../core/clusternode/types.ts';
 
 function nodeState(n: NodeView): ClusterNodeState | null {
@@ -111,6 +124,95 @@ export function failoverHappened(): InvariantChecker {
   };
 }
 
-export function clusterRuleCheckers(election: ElectionOptions): InvariantChecker[] {
-  return [electionDelayByRank(election), votesDurable(), configNeverBackwards()];
+/**
+ * Each committed configuration against the one committed just before it (by version): a shard
+ * whose last promotion changed was promoted from the primary the earlier one names, and with an
+ * epoch above the earlier one's currentEpoch.
+ */
+export function promotionValid(): InvariantChecker {
+  const committed = new Map<number, ClusterConfig>();
+  return {
+    name: 'promotion-valid',
+    kind: 'safety',
+    onObservation(node, observation) {
+      const o = obs(observation);
+      if (o?.type !== 'config-committed') return;
+      const next = o.config as ClusterConfig;
+      if (committed.has(next.version)) return;
+      committed.set(next.version, next);
+      const prev = committed.get(next.version - 1);
+      if (prev === undefined) return;
+      for (const shard of next.shards) {
+        const p = shard.lastPromotion;
+        const was = prev.shards.find((x) => x.id === shard.id);
+        if (p === null || was === undefined || (was.lastPromotion !== null && was.lastPromotion.epoch === p.epoch && was.lastPromotion.to === p.to)) continue;
+        if (was.primary !== p.from) return `configuration v${next.version} (committed at ${node}) promotes ${p.to} in ${shard.id} in place of ${p.from}, but v${prev.version} makes ${was.primary} the primary: a promotion decided against a primary that was replaced meanwhile`;
+        if (p.epoch <= prev.currentEpoch) return `configuration v${next.version} (committed at ${node}) promotes ${p.to} in ${shard.id} with epoch ${p.epoch}, but v${prev.version} had handed out epochs up to ${prev.currentEpoch}`;
+      }
+    },
+  };
+}
+
+/**
+ * Each new block a voter records (grantor.blocked) against the manual elections of that shard
+ * begun within the block's length before it (a vote request is answered as it arrives).
+ */
+export function renewalsBlockedByManualOnly(election: ElectionOptions): InvariantChecker {
+  const manualAtMs = new Map<string, number>();
+  const seen = new Map<string, number>();
+  return {
+    name: 'renewals-blocked-by-manual-only',
+    kind: 'safety',
+    onObservation(_node, observation, world) {
+      const o = obs(observation);
+      if (o?.type === 'election' && o.event === 'started' && o.mode !== 'auto') manualAtMs.set(o.shard as string, world.nowMs);
+    },
+    afterEvent(world) {
+      for (const n of world.nodes) {
+        const g = nodeState(n)?.grantor;
+        if (g === null || g === undefined) continue;
+        for (const shard of Object.keys(g.blocked)) {
+          const key = `${n.id}/${shard}`;
+          const until = g.blocked[shard]!.untilMs;
+          if (seen.get(key) === until) continue;
+          seen.set(key, until);
+          const manual = manualAtMs.get(shard);
+          if (manual === undefined || world.nowMs - manual > election.blockRenewalsMs) {
+            return `${n.id} stopped renewing ${g.blocked[shard]!.node}'s lease of ${shard}, but no manual failover of ${shard} began in the ${election.blockRenewalsMs} ms before (an automatic election must not block renewals)`;
+          }
+        }
+      }
+    },
+  };
+}
+
+/** Per node and stream, the client acknowledgements it has noted (`repl.clientAcked`), checked against its replicas' acknowledgements as they are noted. */
+export function waitCountsAcks(sync: boolean): InvariantChecker {
+  const seen = new Map<NodeId, { incarnation: number; replId: string; count: number }>();
+  return {
+    name: 'wait-counts-acks',
+    kind: 'safety',
+    afterEvent(world) {
+      if (!sync) return;
+      for (const n of world.nodes) {
+        const s = nodeState(n);
+        if (s === null) continue;
+        const r = s.repl;
+        const before = seen.get(n.id);
+        const same = before !== undefined && before.incarnation === n.incarnation && before.replId === r.replId;
+        if (same && before.count === r.clientAcked.length) continue;
+        seen.set(n.id, { incarnation: n.incarnation, replId: r.replId, count: r.clientAcked.length });
+        const me = shardOfNode(s.config, n.id);
+        if (me === undefined || me.primary !== n.id) continue;
+        for (const x of r.clientAcked.slice(same ? before.count : 0)) {
+          const short = me.replicas.find((rep) => (r.acks[rep] ?? 0) < x);
+          if (short !== undefined) return `${n.id} acknowledged a write at offset ${x} of stream ${r.replId}, but its replica ${short} has acknowledged ${r.acks[short] === undefined ? 'nothing in that stream' : `only ${r.acks[short]}`}`;
+        }
+      }
+    },
+  };
+}
+
+export function clusterRuleCheckers(election: ElectionOptions, sync = false): InvariantChecker[] {
+  return [electionDelayByRank(election), votesDurable(), configNeverBackwards(), promotionValid(), renewalsBlockedByManualOnly(election), waitCountsAcks(sync)];
 }

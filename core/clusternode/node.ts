@@ -755,7 +755,12 @@ export function createClusterNodeProtocol(o: ClusterNodeOptions): ClusterNodePro
     const out = s.outgoing.find((x) => x.id === m.mig);
     if (out === undefined || !isPrimary(s)) return;
     const keys = batchAcknowledged(out, m.batch);
-    if (keys === null) return;
+    if (keys === null) {
+      // A late or duplicated acknowledgement of an earlier batch while another is on the wire
+      // (source.ts batchAcknowledged: it changes nothing); counted so sweeps show it happens.
+      if (out.inFlight !== null) cover(c, 'migration/stale-ack');
+      return;
+    }
     for (const k of keys) writeEntry(c, k, null);
     observe(c, { type: 'migration', event: 'handed-over', mig: m.mig, batch: m.batch, keys, from: myShard(s)!.id, to: out.target, acker: from });
     batchDeleted(out, keys, s.repl.offset, o.syncReplication, c.env.nowMs, sourceOptions);
