@@ -125,10 +125,12 @@ export const PAGE_SCRIPT = `
       if (t.dataset.ly === undefined) t.dataset.ly = t.getAttribute('y');
       var g = t.parentNode;
       if ((!showAll && !t.classList.contains('always')) || g.style.display === 'none') return;
-      var w = t.textContent.length * 5.8 + 4, x = Number(t.getAttribute('x')) - w / 2, y0 = Number(t.dataset.ly), offsets = [0, -11, 11, -22, 22];
+      // The rendered width when the browser has laid the label out, else an estimate; a line is 13 px (10 px type, ascent and descent).
+      var measured = t.getComputedTextLength ? t.getComputedTextLength() : 0;
+      var w = (measured > 0 ? measured : t.textContent.length * 6.2) + 4, x = Number(t.getAttribute('x')) - w / 2, y0 = Number(t.dataset.ly), offsets = [0, -13, 13, -26, 26];
       for (var o = 0; o < offsets.length; o++) {
         var y = y0 + offsets[o], clash = false;
-        for (var p = 0; p < placed.length && !clash; p++) { var b = placed[p]; clash = x < b[0] + b[2] && b[0] < x + w && y - 10 < b[1] && b[1] - 10 < y; }
+        for (var p = 0; p < placed.length && !clash; p++) { var b = placed[p]; clash = x < b[0] + b[2] && b[0] < x + w && y - 13 < b[1] && b[1] - 13 < y; }
         if (!clash) { placed.push([x, y, w]); t.setAttribute('y', y.toFixed(1)); t.style.visibility = ''; return; }
       }
       t.setAttribute('y', y0.toFixed(1)); t.style.visibility = 'hidden';
