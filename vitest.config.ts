@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['reports/browser.setup.ts'],
+    setupFiles: ['sim/fast-check.setup.ts'],
   },
 });
