@@ -95,8 +95,11 @@ export function fenceClient(config: FenceClientConfig): FenceClientProtocol {
               advance(s, env, fx);
               break;
             case 'notLeader':
-              if (o.hint !== null && o.hint !== s.target && config.leaders.includes(o.hint)) fx.push({ type: 'cover', event: 'fencing/client-followed-hint' });
-              retry(s, env, fx, o.hint !== null && o.hint !== s.target && config.leaders.includes(o.hint) ? o.hint : next(s.target));
+              {
+                const hint = o.hint !== null && o.hint !== s.target && config.leaders.includes(o.hint) ? o.hint : null;
+                if (hint !== null) fx.push({ type: 'cover', event: 'fencing/client-followed-hint' });
+                retry(s, env, fx, hint ?? next(s.target));
+              }
               break;
             case 'failed':
               retry(s, env, fx, next(s.target));
